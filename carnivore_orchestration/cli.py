@@ -92,3 +92,5 @@ class _fail_cleanly:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
         return False
+if __name__ == "__main__":
+    main()

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import make_conninfo
 
 from carnivore_orchestration.db import migrations
 from carnivore_orchestration.db.connection import database_url
@@ -64,32 +64,41 @@ def template_db(admin_url: str) -> str:
     _drop_database(admin_url, name)
 
 
-def _fresh_database(admin_url: str, template: str | None):
+@contextmanager
+def _database(admin_url: str, template: str | None):
     name = f"carnivore_test_{os.getpid()}_{next(_counter)}"
     _create_database(admin_url, name, template)
-    return name
+    try:
+        yield _with_dbname(admin_url, name)
+    finally:
+        _drop_database(admin_url, name)
 
 
 @pytest.fixture
 def empty_db_url(admin_url: str):
     """A new, empty database: for tests of the migrations themselves."""
-    name = _fresh_database(admin_url, None)
-    yield _with_dbname(admin_url, name)
-    _drop_database(admin_url, name)
+    with _database(admin_url, None) as url:
+        yield url
 
 
 @pytest.fixture
 def db_url(admin_url: str, template_db: str):
     """A new database with every migration applied."""
-    name = _fresh_database(admin_url, template_db)
-    yield _with_dbname(admin_url, name)
-    _drop_database(admin_url, name)
+    with _database(admin_url, template_db) as url:
+        yield url
 
 
 @pytest.fixture
 def db(db_url: str):
     """A connection, as the migrating (owner) role, to a freshly migrated database."""
     with psycopg.connect(db_url, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="module")
+def shared_db(admin_url: str, template_db: str):
+    """One migrated database for a whole module of tests that only read the catalog."""
+    with _database(admin_url, template_db) as url, psycopg.connect(url, autocommit=True) as conn:
         yield conn
 
 
@@ -108,7 +117,3 @@ def act_as(db):
             yield db
 
     return acting
-
-
-def database_name(url: str) -> str:
-    return conninfo_to_dict(url)["dbname"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from carnivore_orchestration.db import embedded
 from carnivore_orchestration.settings import configured_database_url
@@ -14,20 +16,26 @@ def database_url() -> str:
     return configured_database_url() or embedded.ensure_running().url()
 
 
-def redact(url: str) -> str:
-    """The URL with any password masked, safe for logs and terminals."""
+def redact(conninfo: str) -> str:
+    """The connection string (URL or key=value) with any password masked."""
+    unparseable = "<unparseable connection string>"
+    if "://" not in conninfo:
+        try:
+            params = conninfo_to_dict(conninfo)
+        except psycopg.ProgrammingError:
+            return unparseable
+        return make_conninfo(conninfo, password="***") if "password" in params else conninfo
     try:
-        parsed = make_url(url)
-    except Exception:
-        # Not a URL (a key=value DSN, say): show nothing rather than risk a password.
-        return "<unparseable connection string>"
-    if "password" in parsed.query:  # libpq also takes ?password=...
-        parsed = parsed.update_query_dict({"password": "***"})
-    elif parsed.password is None:
+        url = make_url(conninfo)
+    except ArgumentError:
+        return unparseable
+    if "password" in url.query:  # libpq also takes ?password=...
+        url = url.update_query_dict({"password": "***"})
+    elif url.password is None:
         # Re-rendering percent-encodes query values (a socket path, say): only do it
         # when there is a password to hide.
-        return url
-    return parsed.render_as_string(hide_password=True)
+        return conninfo
+    return url.render_as_string(hide_password=True)
 
 
 def with_driver(url: str, driver: str) -> str:

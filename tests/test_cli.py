@@ -1,0 +1,89 @@
+"""The `carnivore` command, run as a user would run it."""
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from carnivore_orchestration.cli import main
+from carnivore_orchestration.db import migrations
+from carnivore_orchestration.db.connection import redact, with_driver
+
+
+@pytest.fixture
+def run(monkeypatch):
+    def invoke(*args, url=None):
+        if url:
+            monkeypatch.setenv("CARNIVORE_DATABASE_URL", url)
+        return CliRunner().invoke(main, list(args))
+
+    return invoke
+
+
+def test_migrate_then_status_shows_every_migration_applied(run, empty_db_url):
+    files = [m.filename for m in migrations.discover()]
+    result = run("migrate", url=empty_db_url)
+    assert result.exit_code == 0, result.output
+    assert all(f"applied {name}" in result.output for name in files)
+
+    again = run("migrate", url=empty_db_url)
+    assert "0 migration(s) applied" in again.output
+
+    status = run("db", "status", url=empty_db_url)
+    assert status.exit_code == 0, status.output
+    assert f"{len(files)} applied, 0 pending" in status.output
+    assert "PostgreSQL 1" in status.output
+    assert status.output.count("[applied]") == len(files)
+
+
+def test_status_lists_pending_migrations(run, empty_db_url):
+    status = run("db", "status", url=empty_db_url)
+    assert status.exit_code == 0, status.output
+    assert f"0 applied, {len(migrations.discover())} pending" in status.output
+
+
+def test_errors_are_one_clear_line(run):
+    result = run("db", "status", url="postgresql://nobody@127.0.0.1:1/nothing")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+    assert "Traceback" not in result.output
+
+
+def test_db_stop_refuses_an_external_server(run, empty_db_url):
+    result = run("db", "stop", url=empty_db_url)
+    assert result.exit_code == 1
+    assert "not ours to stop" in result.output
+
+
+def test_urls_are_printed_without_passwords(run):
+    secret = "s3cr3t-pa55"
+    result = run("db", "url", url=f"postgresql://carnivore:{secret}@db.example.test:6543/postgres")
+    assert result.exit_code == 0
+    assert secret not in result.output
+    assert "carnivore:***@db.example.test:6543/postgres" in result.output
+    psycopg2 = run("db", "url", "--driver", "psycopg2")
+    assert psycopg2.output.startswith("postgresql+psycopg2://carnivore:***@")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:hunter2@h/db",
+        "postgresql://u@h/db?password=hunter2&sslmode=require",
+        "host=h user=u password=hunter2",
+    ],
+)
+def test_redact_hides_every_form_of_password(url):
+    assert "hunter2" not in redact(url)
+
+
+def test_with_driver_names_the_driver_and_keeps_the_rest():
+    url = "postgresql://postgres@/carnivore?host=/tmp/sock&port=5432"
+    assert with_driver(url, "psycopg2").startswith("postgresql+psycopg2://postgres@/carnivore?host=")
+
+
+def test_the_console_script_is_installed():
+    result = subprocess.run([sys.executable, "-m", "carnivore_orchestration.cli", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "migrate" in result.stdout and "db" in result.stdout
