@@ -4,6 +4,12 @@ from datetime import datetime, timezone
 
 import pytest
 
+
+@pytest.fixture
+def db(shared_db):
+    # These tests read the catalog (one adds a far-future partition): one database serves them all.
+    return shared_db
+
 TABLES = [
     "audit_log",
     "bento_grid_items",
@@ -93,12 +99,6 @@ TIMESTAMPED = {
     "trending_topics": "update_trending_topics_modtime",
     "user_interests": "update_user_interests_modtime",
 }
-
-
-@pytest.fixture
-def db(shared_db):
-    # These tests read the catalog (one adds a far-future partition): one database serves them all.
-    return shared_db
 
 
 VIEWS = ["engagement_sentiment_aggregate", "trending_topics_by_week", "creator_performance", "user_engagement_summary"]
