@@ -36,3 +36,12 @@ def sql_dir() -> Path:
     """The migrations: `sql/` in a checkout, or the copy packaged into a wheel."""
     packaged = PACKAGE_DIR / "_sql"
     return packaged if packaged.is_dir() else PROJECT_ROOT / "sql"
+
+
+CONTENT_DIR_ENV = "CARNIVORE_CONTENT_DIR"
+
+
+def content_dir() -> Path:
+    """Where the weekly `YYYY-MM-DD.json` files are read from (default: the bundled samples)."""
+    configured = os.environ.get(CONTENT_DIR_ENV)
+    return Path(configured).expanduser().resolve() if configured else PROJECT_ROOT / "data" / "analyzed_content"

@@ -1,0 +1,232 @@
+"""Reading one week's `analyzed_content.json` into validated, import-ready rows.
+
+Everything here is pure: it reads a file and returns values or raises ContentError.
+Nothing touches the database until a week has passed every check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from carnivore_orchestration.content.schema import FlatDocument, NestedDocument, Sections
+from carnivore_orchestration.content.scoring import video_score
+from carnivore_orchestration.content.slugs import topic_slug
+
+
+class ContentError(ValueError):
+    """A week's file cannot be imported. The message names the file, the JSON path,
+    the value and the rule that it breaks."""
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    name: str
+    slug: str
+    description: str | None
+    engagement_score: int
+    creators: list[str]
+    full_data: dict
+
+
+@dataclass(frozen=True)
+class VideoRow:
+    video_id: str
+    title: str
+    creator: str | None
+    views: int
+    tags: list[str]
+    comment_sentiment: dict
+    score: float
+    full_data: dict
+
+
+@dataclass(frozen=True)
+class WeekContent:
+    source: Path
+    sha256: str
+    raw: str
+    shape: str  # "nested" or "flat"
+    analysis_date: datetime | None
+    topics: list[TopicRow]
+    videos: list[VideoRow]
+    community_sentiment: dict | None
+
+    @property
+    def creators(self) -> list[str]:
+        """Every creator named this week, in first-seen order."""
+        names = [name for topic in self.topics for name in topic.creators]
+        names += [video.creator for video in self.videos if video.creator]
+        return list(dict.fromkeys(names))
+
+
+def monday_of(day: date | datetime) -> date:
+    if isinstance(day, datetime):
+        day = (day if day.tzinfo else day.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).date()
+    return day - timedelta(days=day.weekday())
+
+
+def load_week(path: Path, week: date | None = None) -> WeekContent:
+    """Read and validate a week's file. If `week` is given, the file's analysis_date
+    (when it has one) must fall in that week."""
+    raw_bytes = _read(path)
+    document = _parse_json(path, raw_bytes)
+    raw = raw_bytes.decode("utf-8")
+    shape = "nested" if "analysis" in document else "flat"
+    model = NestedDocument if shape == "nested" else FlatDocument
+    try:
+        parsed = model.model_validate(document)
+    except ValidationError as exc:
+        raise ContentError(_describe_validation(path, exc, document)) from None
+    sections: Sections = parsed.analysis if shape == "nested" else parsed
+    prefix = "analysis." if shape == "nested" else ""
+
+    analysis_date = parsed.analysis_date
+    if isinstance(analysis_date, date) and not isinstance(analysis_date, datetime):
+        analysis_date = datetime(analysis_date.year, analysis_date.month, analysis_date.day, tzinfo=timezone.utc)
+    if analysis_date is not None and analysis_date.tzinfo is None:
+        analysis_date = analysis_date.replace(tzinfo=timezone.utc)
+    if week is not None and analysis_date is not None and monday_of(analysis_date) != week:
+        raise ContentError(
+            f"{path}: analysis_date: {analysis_date.isoformat()} is not in the week of {week.isoformat()} "
+            f"(the week starting Monday {monday_of(analysis_date).isoformat()})"
+        )
+    if not sections.trending_topics and not sections.top_videos:
+        raise ContentError(f"{path}: {prefix}trending_topics: the week has no trending topics and no top videos")
+
+    topics = _topic_rows(path, prefix, sections)
+    videos = _video_rows(path, prefix, sections)
+    community = sections.community_sentiment.model_dump(mode="json") if sections.community_sentiment else None
+    return WeekContent(
+        source=path,
+        sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        raw=raw,
+        shape=shape,
+        analysis_date=analysis_date,
+        topics=topics,
+        videos=videos,
+        community_sentiment=community,
+    )
+
+
+def _read(path: Path) -> bytes:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ContentError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ContentError(f"{path}: cannot be read: {exc.strerror}") from None
+    if not raw.strip():
+        raise ContentError(f"{path}: the file is empty")
+    return raw
+
+
+def _parse_json(path: Path, raw: bytes) -> dict:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"{path}: not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x})") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        start = text.lstrip()[:40].replace("\n", " ")
+        raise ContentError(
+            f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}; the file starts {start!r})"
+        ) from None
+    if not isinstance(document, dict):
+        raise ContentError(f"{path}: (top level): expected a JSON object, got {_json_type(document)}")
+    return document
+
+
+def _describe_validation(path: Path, exc: ValidationError, document: dict) -> str:
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    location = _json_path(first["loc"])
+    value = _value_at(document, first["loc"])
+    shown = "(missing)" if value is _MISSING else json.dumps(value, ensure_ascii=False)[:80]
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return f"{path}: {location}: {first['msg'].removeprefix('Value error, ')}, got {shown}{more}"
+
+
+_MISSING = object()
+
+
+def _json_path(loc: tuple) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def _value_at(document, loc: tuple):
+    value = document
+    for part in loc:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return _MISSING
+    return value
+
+
+def _json_type(value) -> str:
+    return {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}.get(
+        type(value), "null"
+    )
+
+
+def _topic_rows(path: Path, prefix: str, sections: Sections) -> list[TopicRow]:
+    rows, seen = [], {}
+    for index, topic in enumerate(sections.trending_topics):
+        slug = topic_slug(topic.topic)
+        if slug in seen:
+            raise ContentError(
+                f"{path}: {prefix}trending_topics[{index}].topic: {json.dumps(topic.topic, ensure_ascii=False)} "
+                f"has the same slug {slug!r} as trending_topics[{seen[slug]}]; each topic must appear once a week"
+            )
+        seen[slug] = index
+        rows.append(
+            TopicRow(
+                name=topic.topic,
+                slug=slug,
+                description=topic.description,
+                engagement_score=topic.engagement_score,
+                creators=list(dict.fromkeys(topic.mentioned_by)),
+                full_data=topic.model_dump(mode="json"),
+            )
+        )
+    return rows
+
+
+def _video_rows(path: Path, prefix: str, sections: Sections) -> list[VideoRow]:
+    seen: dict[str, int] = {}
+    for index, video in enumerate(sections.top_videos):
+        if video.video_id in seen:
+            raise ContentError(
+                f"{path}: {prefix}top_videos[{index}].video_id: {video.video_id!r} is already "
+                f"top_videos[{seen[video.video_id]}]; each video must appear once a week"
+            )
+        seen[video.video_id] = index
+    week_max_views = max((video.views for video in sections.top_videos), default=0)
+    rows = []
+    for video in sections.top_videos:
+        sentiment = video.comment_sentiment.model_dump(mode="json", exclude_none=True) if video.comment_sentiment else {}
+        rows.append(
+            VideoRow(
+                video_id=video.video_id,
+                title=video.title,
+                creator=video.creator,
+                views=video.views,
+                tags=list(video.tags),
+                comment_sentiment=sentiment,
+                score=video_score(
+                    video.views, week_max_views, sentiment.get("positive_percent"), sentiment.get("negative_percent")
+                ),
+                full_data=video.model_dump(mode="json"),
+            )
+        )
+    return rows

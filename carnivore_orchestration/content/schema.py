@@ -1,0 +1,94 @@
+"""The shape of `analyzed_content.json`, checked field by field with pydantic.
+
+Unknown fields are kept (they travel on in `full_data`), but every field the pipeline
+uses is typed and bounded, and strict: `"95"` is not an engagement score, nor is `true`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
+
+Name = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=500)]
+Percent = Annotated[float, Field(strict=False, ge=0, le=100)]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+class CommentSentiment(_Open):
+    positive_percent: Percent | None = None
+    negative_percent: Percent | None = None
+    neutral_percent: Percent | None = None
+
+    @field_validator("positive_percent", "negative_percent", "neutral_percent", mode="before")
+    @classmethod
+    def _numbers_only(cls, value):
+        if isinstance(value, bool) or (value is not None and not isinstance(value, (int, float))):
+            raise ValueError("must be a number from 0 to 100")
+        return value
+
+
+class TrendingTopic(_Open):
+    topic: Name
+    description: str | None = None
+    mentioned_by: list[Name] = []
+    engagement_score: Annotated[StrictInt, Field(ge=0, le=100)]
+    tags: list[Annotated[str, StringConstraints(strict=True)]] = []
+
+
+class TopVideo(_Open):
+    video_id: Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=64)]
+    title: Name
+    creator: Name | None = None
+    views: Annotated[StrictInt, Field(ge=0)]
+    tags: list[Annotated[str, StringConstraints(strict=True)]] = []
+    comment_sentiment: CommentSentiment | None = None
+
+
+class CommunitySentiment(_Open):
+    overall_tone: str | None = None
+    success_stories: list = []
+
+
+class Sections(_Open):
+    trending_topics: list[TrendingTopic] = []
+    top_videos: list[TopVideo] = []
+    community_sentiment: CommunitySentiment | None = None
+
+
+class NestedDocument(_Open):
+    """`{"analysis_date": ..., "analysis": {...sections}}`, as the blueprint's import reads it."""
+
+    analysis_date: datetime | date | None = None
+    analysis: Sections
+
+    @field_validator("analysis_date", mode="before")
+    @classmethod
+    def _parse_date(cls, value):
+        return _parse_iso(value)
+
+
+class FlatDocument(Sections):
+    """The sections at the top level, as the blueprint's data-flow diagram shows them."""
+
+    analysis_date: datetime | date | None = None
+
+    @field_validator("analysis_date", mode="before")
+    @classmethod
+    def _parse_date(cls, value):
+        return _parse_iso(value)
+
+
+def _parse_iso(value):
+    if value is None or isinstance(value, (date, datetime)):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date or date-time string")
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date or date-time string") from None

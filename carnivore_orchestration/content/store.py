@@ -1,0 +1,198 @@
+"""Writing one validated week: archive, creators, topics, videos and their history, in
+one transaction, with set-based statements (COPY into staging tables, then one
+INSERT/UPDATE/DELETE per table), never a query per row."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from carnivore_orchestration.content.loading import WeekContent
+
+# Serialises the writers of the weekly tables and the grid, so that concurrent backfill
+# runs queue instead of deadlocking on each other's rows.
+WRITE_LOCK = 0x6361_726E_6977
+
+
+@dataclass(frozen=True)
+class TableChanges:
+    inserted: int
+    updated: int
+    unchanged: int
+
+    def as_metadata(self) -> dict[str, int]:
+        return {"rows_inserted": self.inserted, "rows_updated": self.updated, "rows_unchanged": self.unchanged}
+
+
+@dataclass(frozen=True)
+class WeekWrite:
+    week: date
+    status: str  # "imported", "replaced" or "unchanged"
+    topics: TableChanges
+    videos: TableChanges
+    creators: TableChanges
+
+
+@dataclass(frozen=True)
+class _Entity:
+    """A main table whose current values are those of the latest week in its history."""
+
+    table: str
+    history: str
+    natural_key: str
+    history_fk: str
+    copied: tuple[str, ...]  # columns kept per week and copied to the main row
+
+
+TOPICS = _Entity(
+    "trending_topics", "trending_topic_weeks", "topic_slug", "topic_id",
+    ("topic_name", "description", "engagement_score", "mention_count", "creators_array", "full_data"),
+)
+VIDEOS = _Entity(
+    "top_videos", "top_video_weeks", "video_id", "video_pk",
+    ("title", "creator_name", "creator_id", "views", "tags", "comment_sentiment", "score", "full_data"),
+)
+
+
+def write_week(conn: psycopg.Connection, week: date, content: WeekContent) -> WeekWrite:
+    """Replace `week`'s data with `content`, or change nothing if the file is the one
+    already imported. `conn` must not be inside a transaction; this opens its own."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+        previous = conn.execute("SELECT sha256 FROM analyzed_content_weeks WHERE week = %s", [week]).fetchone()
+        if previous and previous[0] == content.sha256:
+            return WeekWrite(
+                week,
+                "unchanged",
+                TableChanges(0, 0, len(content.topics)),
+                TableChanges(0, 0, len(content.videos)),
+                TableChanges(0, 0, len(content.creators)),
+            )
+        _archive(conn, week, content)
+        creator_ids, creators = _write_creators(conn, week, content)
+        topics = _write_entity(conn, week, TOPICS, [
+            (t.slug, t.name, t.description, t.engagement_score, len(t.creators), t.creators, Jsonb(t.full_data))
+            for t in content.topics
+        ])
+        videos = _write_entity(conn, week, VIDEOS, [
+            (v.video_id, v.title, v.creator, creator_ids.get(v.creator), v.views, v.tags,
+             Jsonb(v.comment_sentiment), v.score, Jsonb(v.full_data))
+            for v in content.videos
+        ])
+        return WeekWrite(week, "replaced" if previous else "imported", topics, videos, creators)
+
+
+def _archive(conn: psycopg.Connection, week: date, content: WeekContent) -> None:
+    conn.execute(
+        "INSERT INTO analyzed_content_weeks (week, source_file, sha256, raw_content, document_shape, analysis_date,"
+        " community_sentiment, topic_count, video_count)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (week) DO UPDATE SET source_file = EXCLUDED.source_file, sha256 = EXCLUDED.sha256,"
+        " raw_content = EXCLUDED.raw_content, document_shape = EXCLUDED.document_shape,"
+        " analysis_date = EXCLUDED.analysis_date, community_sentiment = EXCLUDED.community_sentiment,"
+        " topic_count = EXCLUDED.topic_count, video_count = EXCLUDED.video_count, imported_at = now()",
+        [week, str(content.source), content.sha256, content.raw, content.shape, content.analysis_date,
+         Jsonb(content.community_sentiment) if content.community_sentiment is not None else None,
+         len(content.topics), len(content.videos)],
+    )
+
+
+def _write_creators(conn: psycopg.Connection, week: date, content: WeekContent) -> tuple[dict[str, int], TableChanges]:
+    names = content.creators
+    inserted = {
+        row[0]
+        for row in conn.execute(
+            "INSERT INTO creators (creator_name, first_seen_week, last_seen_week)"
+            " SELECT name, %(week)s, %(week)s FROM unnest(%(names)s::text[]) AS name"
+            " ON CONFLICT (creator_name) DO NOTHING RETURNING id",
+            {"week": week, "names": names},
+        )
+    }
+    ids = dict(
+        conn.execute("SELECT creator_name, id FROM creators WHERE creator_name = ANY(%s)", [names]).fetchall()
+    )
+    mentions = Counter(name for topic in content.topics for name in topic.creators)
+    videos = Counter(video.creator for video in content.videos if video.creator)
+    old = [row[0] for row in conn.execute("DELETE FROM creator_weeks WHERE week = %s RETURNING creator_id", [week])]
+    conn.execute(
+        "INSERT INTO creator_weeks (week, creator_id, topic_mentions, video_count)"
+        " SELECT %s, * FROM unnest(%s::bigint[], %s::int[], %s::int[])",
+        [week, [ids[n] for n in names], [mentions[n] for n in names], [videos[n] for n in names]],
+    )
+    updated = {
+        row[0]
+        for row in conn.execute(
+            "UPDATE creators AS c SET first_seen_week = s.first_week, last_seen_week = s.last_week"
+            " FROM (SELECT t.id, min(w.week) AS first_week, max(w.week) AS last_week"
+            "       FROM unnest(%s::bigint[]) AS t(id) LEFT JOIN creator_weeks AS w ON w.creator_id = t.id"
+            "       GROUP BY t.id) AS s"
+            " WHERE c.id = s.id AND (c.first_seen_week, c.last_seen_week) IS DISTINCT FROM (s.first_week, s.last_week)"
+            " RETURNING c.id",
+            [list(set(old) | set(ids.values()))],
+        )
+    } & (set(ids.values()) - inserted)  # count only this week's creators
+    return ids, TableChanges(len(inserted), len(updated), len(names) - len(inserted) - len(updated))
+
+
+def _write_entity(conn: psycopg.Connection, week: date, entity: _Entity, rows: list[tuple]) -> TableChanges:
+    table, history = sql.Identifier(entity.table), sql.Identifier(entity.history)
+    key, fk = sql.Identifier(entity.natural_key), sql.Identifier(entity.history_fk)
+    copied = sql.SQL(", ").join(map(sql.Identifier, entity.copied))
+    staged = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in entity.copied)
+
+    # A staging table with the history's column types; it disappears at commit.
+    conn.execute(sql.SQL(
+        "CREATE TEMP TABLE stage ON COMMIT DROP AS SELECT NULL::text AS natural_key, {} FROM {} WITH NO DATA"
+    ).format(copied, history))
+    with conn.cursor().copy(sql.SQL("COPY stage (natural_key, {}) FROM STDIN").format(copied)) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+    inserted = {r[0] for r in conn.execute(sql.SQL(
+        "INSERT INTO {table} ({key}, {copied}, first_seen_week, last_seen_week)"
+        " SELECT s.natural_key, {staged}, %(week)s, %(week)s FROM stage AS s"
+        " ON CONFLICT ({key}) DO NOTHING RETURNING id"
+    ).format(table=table, key=key, copied=copied, staged=staged), {"week": week})}
+
+    # The week's history is replaced whole: rows for content no longer in the file go.
+    old = [r[0] for r in conn.execute(
+        sql.SQL("DELETE FROM {} WHERE week = %s RETURNING {}").format(history, fk), [week]
+    )]
+    new = [r[0] for r in conn.execute(sql.SQL(
+        "INSERT INTO {history} (week, {fk}, {copied})"
+        " SELECT %s, t.id, {staged} FROM stage AS s JOIN {table} AS t ON t.{key} = s.natural_key"
+        " RETURNING {fk}"
+    ).format(history=history, fk=fk, copied=copied, staged=staged, table=table, key=key), [week])]
+    conn.execute("DROP TABLE stage")
+
+    # Each touched row takes the values of the latest week it appears in; a row whose
+    # only week was just removed keeps its values but is no longer current.
+    latest_values = sql.SQL(", ").join(
+        sql.SQL("{c} = CASE WHEN l.{fk} IS NULL THEN t.{c} ELSE l.{c} END").format(c=sql.Identifier(c), fk=fk)
+        for c in entity.copied
+    )
+    compared = sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in entity.copied)
+    incoming = sql.SQL(", ").join(
+        sql.SQL("CASE WHEN l.{fk} IS NULL THEN t.{c} ELSE l.{c} END").format(c=sql.Identifier(c), fk=fk)
+        for c in entity.copied
+    )
+    updated = {r[0] for r in conn.execute(sql.SQL(
+        "WITH touched AS (SELECT DISTINCT unnest(%s::bigint[]) AS id),"
+        " span AS (SELECT touched.id, min(h.week) AS first_week, max(h.week) AS last_week"
+        "          FROM touched LEFT JOIN {history} AS h ON h.{fk} = touched.id GROUP BY touched.id),"
+        " latest AS (SELECT DISTINCT ON (h.{fk}) h.* FROM {history} AS h JOIN touched ON touched.id = h.{fk}"
+        "            ORDER BY h.{fk}, h.week DESC)"
+        " UPDATE {table} AS t SET {latest_values}, first_seen_week = s.first_week, last_seen_week = s.last_week"
+        " FROM span AS s LEFT JOIN latest AS l ON l.{fk} = s.id"
+        " WHERE t.id = s.id"
+        "   AND ({compared}, t.first_seen_week, t.last_seen_week)"
+        "       IS DISTINCT FROM ({incoming}, s.first_week, s.last_week)"
+        " RETURNING t.id"
+    ).format(history=history, fk=fk, table=table, latest_values=latest_values, compared=compared,
+             incoming=incoming), [old + new])} & (set(new) - inserted)  # count only this week's rows
+    return TableChanges(len(inserted), len(updated), len(rows) - len(inserted) - len(updated))

@@ -1,0 +1,65 @@
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from carnivore_orchestration.content.loading import ContentError, load_week
+from carnivore_orchestration.content.store import write_week
+from carnivore_orchestration.defs.partitions import weekly_partitions
+from carnivore_orchestration.homepage.checks import week_matches_file
+from carnivore_orchestration.resources import PostgresResource
+from carnivore_orchestration.settings import content_dir
+
+
+class WeeklyContentConfig(dg.Config):
+    source_path: str | None = Field(
+        default=None,
+        description="Import this file instead of CARNIVORE_CONTENT_DIR/<week>.json (used by `carnivore import`).",
+    )
+
+
+@dg.multi_asset(
+    name="weekly_content",
+    partitions_def=weekly_partitions,
+    group_name="weekly_import",
+    specs=[
+        dg.AssetSpec("analyzed_content", description="The week's analyzed_content.json, validated and archived raw."),
+        dg.AssetSpec("trending_topics", deps=["analyzed_content"],
+                     description="Topics by slug, with each week's score and mentions in trending_topic_weeks."),
+        dg.AssetSpec("top_videos", deps=["analyzed_content"],
+                     description="Videos by video id, with each week's views and score in top_video_weeks."),
+        dg.AssetSpec("creators", deps=["analyzed_content"],
+                     description="Creators by name, with each week's mentions and videos in creator_weeks."),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec("matches_source_file", asset="trending_topics",
+                          description="The week's stored topics and videos are exactly the file's."),
+    ],
+)
+def weekly_content(context: dg.AssetExecutionContext, config: WeeklyContentConfig, postgres: PostgresResource):
+    """Validate the week's file completely, then write the archive, creators, topics,
+    videos and their history in one transaction: a week is written whole or not at all."""
+    week = date.fromisoformat(context.partition_key)
+    path = Path(config.source_path) if config.source_path else content_dir() / f"{week.isoformat()}.json"
+    try:
+        content = load_week(path, week)
+    except ContentError as exc:
+        # Bad input will not get better by retrying: fail once, clearly, with nothing written.
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    with postgres.connect(autocommit=True) as conn:
+        written = write_week(conn, week, content)
+        outcome = week_matches_file(conn, week, content)
+    source = {"source_file": str(path), "sha256": content.sha256, "week": week.isoformat(), "status": written.status}
+    yield dg.MaterializeResult(
+        asset_key="analyzed_content",
+        metadata={**source, "document_shape": content.shape, "topics": len(content.topics),
+                  "videos": len(content.videos), "creators": len(content.creators)},
+    )
+    for key, changes in (("trending_topics", written.topics), ("top_videos", written.videos),
+                         ("creators", written.creators)):
+        yield dg.MaterializeResult(asset_key=key, metadata={**source, **changes.as_metadata()})
+    yield dg.AssetCheckResult(
+        asset_key="trending_topics", check_name="matches_source_file", passed=outcome.passed,
+        description=outcome.description, metadata=outcome.metadata,
+    )
