@@ -1,5 +1,5 @@
--- calculate_trending_topics() ranks the topics of the latest imported week by their
--- score that week. The blueprint filtered on created_at, which an upsert sets once:
+-- calculate_trending_topics() ranks the topics of the latest week that has any by
+-- their score that week. The blueprint filtered on created_at, which an upsert sets once:
 -- a topic that kept trending dropped out after its first week.
 
 CREATE OR REPLACE FUNCTION calculate_trending_topics()
@@ -14,7 +14,7 @@ AS $$
     FROM public.trending_topic_weeks AS h
     JOIN public.trending_topics AS t ON t.id = h.topic_id
     WHERE t.is_active
-      AND h.week = (SELECT max(week) FROM public.analyzed_content_weeks)
+      AND h.week = (SELECT max(week) FROM public.trending_topic_weeks)
     ORDER BY 4
     LIMIT 5
 $$;

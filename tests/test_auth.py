@@ -90,14 +90,29 @@ def test_the_sentiment_aggregate_counts_everyone_and_shows_no_user(db, act_as):
         conn.execute("SELECT * FROM user_engagement_summary")
 
 
-def test_calculate_trending_topics_returns_the_top_five_active(db, act_as):
-    for score in (50, 90, 70, 10, 95, 60, 30):
+def test_calculate_trending_topics_ranks_the_latest_weeks_topics(db, act_as):
+    """By the weeks topics appeared in: a topic first seen long ago still counts if it
+    appears in the latest week; one that did not appear this week does not."""
+    weeks = ["2026-11-09", "2026-11-16"]
+    for week in weeks:
         db.execute(
-            "INSERT INTO trending_topics (topic_name, topic_slug, engagement_score, full_data)"
-            " VALUES (%s, %s, %s, %s)",
-            [f"Topic {score}", f"topic-{score}", score, json.dumps({})],
+            "INSERT INTO analyzed_content_weeks (week, source_file, sha256, raw_content, document_shape,"
+            " topic_count, video_count) VALUES (%s, 'f.json', repeat('a', 64), '{}', 'nested', 0, 0)", [week]
         )
-    db.execute("UPDATE trending_topics SET is_active = false WHERE engagement_score = 95")
+    scores = {"old-favourite": (99, 90), "gone": (98, None), "a": (None, 70), "b": (None, 60), "c": (None, 95),
+              "d": (None, 10), "e": (None, 30), "retired": (None, 100)}
+    for slug, per_week in scores.items():
+        topic = db.execute(
+            "INSERT INTO trending_topics (topic_name, topic_slug, full_data, created_at)"
+            " VALUES (%s, %s, '{}', now() - interval '60 days') RETURNING id", [slug.title(), slug]
+        ).fetchone()[0]
+        for week, score in zip(weeks, per_week):
+            if score is not None:
+                db.execute(
+                    "INSERT INTO trending_topic_weeks (week, topic_id, topic_name, engagement_score, mention_count,"
+                    " creators_array, full_data) VALUES (%s, %s, %s, %s, 1, '{}', '{}')", [week, topic, slug, score]
+                )
+    db.execute("UPDATE trending_topics SET is_active = false WHERE topic_slug = 'retired'")
     with act_as("anon") as conn:
-        rows = conn.execute("SELECT engagement_score, rank_position FROM calculate_trending_topics()").fetchall()
-    assert rows == [(90, 1), (70, 2), (60, 3), (50, 4), (30, 5)]
+        rows = conn.execute("SELECT topic_name, engagement_score, rank_position FROM calculate_trending_topics()").fetchall()
+    assert rows == [("C", 95, 1), ("Old-Favourite", 90, 2), ("A", 70, 3), ("B", 60, 4), ("E", 30, 5)]

@@ -125,7 +125,7 @@ def test_delete_on_trending_topics_removes_nothing(db):
     assert deleted == 0
     assert db.execute("SELECT count(*) FROM trending_topics").fetchone()[0] == 1
     with pytest.raises(errors.InsufficientPrivilege, match="TRUNCATE is not allowed"):
-        db.execute("TRUNCATE trending_topics")
+        db.execute("TRUNCATE trending_topics CASCADE")
     db.execute("UPDATE trending_topics SET is_active = false WHERE id = %s", [topic])
     assert db.execute("SELECT is_active FROM trending_topics").fetchone()[0] is False
 

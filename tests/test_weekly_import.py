@@ -1,0 +1,243 @@
+"""The weekly import, materialized through Dagster against a real PostgreSQL."""
+
+import json
+import shutil
+from datetime import date, datetime, timezone
+
+import dagster as dg
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from carnivore_orchestration import runs
+from carnivore_orchestration.cli import main
+from carnivore_orchestration.definitions import defs
+from carnivore_orchestration.settings import content_dir
+
+SAMPLE_WEEKS = sorted(date.fromisoformat(p.stem) for p in content_dir().glob("*.json"))
+SNAPSHOT_TABLES = [
+    "analyzed_content_weeks", "trending_topics", "trending_topic_weeks", "top_videos", "top_video_weeks",
+    "creators", "creator_weeks", "bento_grid_items", "homepage_grid", "audit_log",
+]
+
+
+@pytest.fixture
+def weeks_dir(tmp_path, monkeypatch, db_url):
+    """A private copy of the sample weeks, and the test's database as the project's."""
+    folder = tmp_path / "weeks"
+    shutil.copytree(content_dir(), folder)
+    monkeypatch.setenv("CARNIVORE_CONTENT_DIR", str(folder))
+    monkeypatch.setenv("CARNIVORE_DATABASE_URL", db_url)
+    return folder
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
+
+
+def snapshot(db) -> dict:
+    return {
+        table: sorted(row[0] for row in db.execute(f"SELECT to_jsonb(t)::text FROM {table} AS t"))
+        for table in SNAPSHOT_TABLES
+    }
+
+
+def _import(week, instance, source=None):
+    return runs.weekly_import(week, source, instance=instance)
+
+
+def _materialized(result) -> dict[str, dict]:
+    return {
+        event.asset_key.to_user_string(): {k: v.value for k, v in event.event_specific_data.materialization.metadata.items()}
+        for event in result.get_asset_materialization_events()
+    }
+
+
+def _checks(result) -> dict[str, bool]:
+    return {
+        event.event_specific_data.check_name: event.event_specific_data.passed
+        for event in result.all_events
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    }
+
+
+def _grid(db):
+    return db.execute(
+        "SELECT grid_position, content_type, content_title, engagement_score FROM bento_grid_items ORDER BY 1"
+    ).fetchall()
+
+
+def test_one_week_materializes_every_asset_with_metadata(weeks_dir, db, instance):
+    week = SAMPLE_WEEKS[0]
+    result = _import(week, instance)
+    assets = _materialized(result)
+    assert set(assets) == {"analyzed_content", "trending_topics", "top_videos", "creators", "bento_grid_items",
+                           "homepage_grid"}
+    source = json.loads((weeks_dir / f"{week}.json").read_text())
+    topics = source["analysis"]["trending_topics"]
+    assert assets["analyzed_content"]["status"] == "imported"
+    assert assets["analyzed_content"]["sha256"] == db.execute("SELECT sha256 FROM analyzed_content_weeks").fetchone()[0]
+    assert assets["trending_topics"]["rows_inserted"] == len(topics)
+    assert {"rows_inserted", "rows_updated", "rows_unchanged", "source_file", "sha256"} <= set(assets["top_videos"])
+    assert "| 1 | hero |" in assets["bento_grid_items"]["grid"]
+    assert all(_checks(result).values()) and len(_checks(result)) == 5
+
+    assert db.execute("SELECT count(*) FROM trending_topics").fetchone()[0] == len(topics)
+    raw = db.execute("SELECT raw_content FROM analyzed_content_weeks WHERE week = %s", [week]).fetchone()[0]
+    assert raw == (weeks_dir / f"{week}.json").read_text()
+    grid = _grid(db)
+    assert [row[0] for row in grid] == list(range(1, len(grid) + 1))
+    homepage = db.execute("SELECT grid_position, content_title FROM homepage_grid ORDER BY 1").fetchall()
+    assert homepage == [(row[0], row[2]) for row in grid[:7]]
+
+
+def test_weeks_in_order_build_history_and_a_current_grid(weeks_dir, db, instance):
+    for week in SAMPLE_WEEKS[:2]:
+        _import(week, instance)
+    first, second = (json.loads((weeks_dir / f"{w}.json").read_text())["analysis"] for w in SAMPLE_WEEKS[:2])
+    assert db.execute("SELECT count(DISTINCT week) FROM trending_topic_weeks").fetchone()[0] == 2
+    vanished = {t["topic"] for t in first["trending_topics"]} - {t["topic"] for t in second["trending_topics"]}
+    assert vanished, "the samples have a topic that vanishes in week two"
+    in_grid = {row[2] for row in _grid(db)}
+    assert not vanished & in_grid
+    assert {t["topic"] for t in second["trending_topics"]} <= in_grid
+    # A vanished topic stays in the table, not current.
+    rows = db.execute("SELECT topic_name, last_seen_week FROM trending_topics WHERE topic_name = ANY(%s)",
+                      [list(vanished)]).fetchall()
+    assert rows and all(last == SAMPLE_WEEKS[0] for _, last in rows)
+    # Week-over-week history is there to compute jumps from.
+    history = db.execute(
+        "SELECT count(*) FROM trending_topic_weeks a JOIN trending_topic_weeks b USING (topic_id)"
+        " WHERE a.week = %s AND b.week = %s", SAMPLE_WEEKS[:2]
+    ).fetchone()[0]
+    assert history == len({t["topic"] for t in first["trending_topics"]} & {t["topic"] for t in second["trending_topics"]})
+    top5 = db.execute("SELECT topic_name FROM calculate_trending_topics()").fetchall()
+    assert len(top5) == 5 and top5[0][0] == max(second["trending_topics"], key=lambda t: t["engagement_score"])["topic"]
+
+
+def test_the_same_week_twice_leaves_the_database_identical(weeks_dir, db, instance):
+    _import(SAMPLE_WEEKS[0], instance)
+    before = snapshot(db)
+    again = _materialized(_import(SAMPLE_WEEKS[0], instance))
+    assert snapshot(db) == before
+    assert again["analyzed_content"]["status"] == "unchanged"
+    assert again["trending_topics"]["rows_inserted"] == again["trending_topics"]["rows_updated"] == 0
+    assert again["bento_grid_items"]["rows_updated"] == again["bento_grid_items"]["rows_inserted"] == 0
+
+
+BAD_FILES = {
+    "empty": ("", "the file is empty"),
+    "html": ("<html><body>502 Bad Gateway</body></html>", "not valid JSON"),
+    "truncated": ('{"analysis": {"trending_topics": [{"topic": "Lion', "not valid JSON"),
+    "score": (json.dumps({"analysis": {"trending_topics": [{"topic": "A", "engagement_score": 150}]}}),
+              "analysis.trending_topics[0].engagement_score: Input should be less than or equal to 100, got 150"),
+    "views": (json.dumps({"top_videos": [{"video_id": "v", "title": "t", "views": -1}]}),
+              "top_videos[0].views: Input should be greater than or equal to 0, got -1"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_FILES))
+def test_bad_input_fails_clearly_and_changes_nothing(weeks_dir, db, instance, kind):
+    _import(SAMPLE_WEEKS[0], instance)
+    before = snapshot(db)
+    text, expected = BAD_FILES[kind]
+    bad = weeks_dir / f"{SAMPLE_WEEKS[1]}.json"
+    bad.write_text(text)
+    with pytest.raises(runs.RunFailed) as failure:
+        _import(SAMPLE_WEEKS[1], instance)
+    assert str(failure.value).startswith(f"{bad}: ")
+    assert expected in str(failure.value)
+    assert snapshot(db) == before
+
+
+def test_a_changed_file_replaces_its_week(weeks_dir, db, instance):
+    week = SAMPLE_WEEKS[0]
+    _import(week, instance)
+    path = weeks_dir / f"{week}.json"
+    document = json.loads(path.read_text())
+    dropped = document["analysis"]["trending_topics"].pop()
+    document["analysis"]["trending_topics"][0]["engagement_score"] = 13
+    path.write_text(json.dumps(document))
+    assets = _materialized(_import(week, instance))
+    assert assets["analyzed_content"]["status"] == "replaced"
+    kept = document["analysis"]["trending_topics"][0]["topic"]
+    assert db.execute("SELECT engagement_score FROM trending_topics WHERE topic_name = %s", [kept]).fetchone()[0] == 13
+    row = db.execute("SELECT last_seen_week FROM trending_topics WHERE topic_name = %s", [dropped["topic"]]).fetchone()
+    assert row == (None,), "the dropped topic stays, but belongs to no week"
+    assert dropped["topic"] not in {r[2] for r in _grid(db)}
+    assert db.execute("SELECT count(*) FROM trending_topic_weeks WHERE week = %s", [week]).fetchone()[0] == len(
+        document["analysis"]["trending_topics"])
+
+
+def test_backfilling_an_old_week_does_not_change_the_homepage(weeks_dir, db, instance):
+    for week in SAMPLE_WEEKS[-2:]:
+        _import(week, instance)
+    homepage = db.execute("SELECT to_jsonb(h)::text FROM homepage_grid h ORDER BY grid_position").fetchall()
+    grid, topics = _grid(db), db.execute("SELECT to_jsonb(t)::text FROM trending_topics t ORDER BY id").fetchall()
+    _import(SAMPLE_WEEKS[0], instance)
+    assert db.execute("SELECT to_jsonb(h)::text FROM homepage_grid h ORDER BY grid_position").fetchall() == homepage
+    assert _grid(db) == grid
+    recurring = db.execute(
+        "SELECT count(*) FROM trending_topics WHERE first_seen_week = %s AND last_seen_week = %s",
+        [SAMPLE_WEEKS[0], SAMPLE_WEEKS[-1]],
+    ).fetchone()[0]
+    assert recurring > 0, "recurring topics now reach back to the first week, keeping their latest values"
+    assert len(db.execute("SELECT id FROM trending_topics").fetchall()) >= len(topics)
+
+
+def test_both_shapes_import_alike(weeks_dir, db, instance):
+    nested_week = SAMPLE_WEEKS[0]
+    path = weeks_dir / f"{nested_week}.json"
+    document = json.loads(path.read_text())
+    _import(nested_week, instance)
+    nested_rows = db.execute("SELECT topic_slug, engagement_score FROM trending_topics ORDER BY 1").fetchall()
+    path.write_text(json.dumps({"analysis_date": document["analysis_date"], **document["analysis"]}))
+    assets = _materialized(_import(nested_week, instance))
+    assert assets["analyzed_content"]["document_shape"] == "flat"
+    assert db.execute("SELECT topic_slug, engagement_score FROM trending_topics ORDER BY 1").fetchall() == nested_rows
+
+
+def test_the_asset_checks_fail_on_a_corrupted_grid(weeks_dir, db, instance):
+    _import(SAMPLE_WEEKS[0], instance)
+    db.execute("UPDATE bento_grid_items SET grid_position = 60 WHERE grid_position = 3")
+    check_job = dg.define_asset_job("grid_checks", selection=dg.AssetSelection.checks_for_assets("bento_grid_items", "homepage_grid"))
+    merged = dg.Definitions.merge(defs(), dg.Definitions(jobs=[check_job]))
+    result = merged.resolve_job_def("grid_checks").execute_in_process(instance=instance, raise_on_error=False)
+    outcomes = _checks(result)
+    assert outcomes["grid_positions_contiguous"] is False
+    assert outcomes["homepage_matches_grid"] is False  # the view still shows the old position 3
+    assert outcomes["grid_content_unique"] is True and outcomes["grid_scores_in_range"] is True
+
+
+def test_the_schedule_imports_that_mondays_week():
+    from carnivore_orchestration.defs.schedules import weekly_import_schedule
+
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 23, 10, tzinfo=timezone.utc))
+    request = weekly_import_schedule(context)
+    assert request.partition_key == "2026-11-23"
+    assert weekly_import_schedule.cron_schedule == "0 10 * * 1"
+    assert weekly_import_schedule.execution_timezone == "UTC"
+
+
+def test_the_cli_imports_a_file_and_prints_the_grid(weeks_dir, tmp_path):
+    source = tmp_path / "published.json"
+    shutil.copy(weeks_dir / f"{SAMPLE_WEEKS[1]}.json", source)
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", str(source)])
+    assert result.exit_code == 0, result.output
+    assert f"as the week of {SAMPLE_WEEKS[1]}" in result.output
+    grid = json.loads(runner.invoke(main, ["grid", "--json"]).output)
+    assert [item["grid_position"] for item in grid] == list(range(1, 8))
+    assert set(grid[0]) == {"grid_position", "content_type", "content_id", "content_title", "engagement_score"}
+
+
+def test_the_cli_refuses_bad_input_with_the_clear_error(weeks_dir, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"trending_topics": [{"topic": "", "engagement_score": 5}]}')
+    result = CliRunner().invoke(main, ["import", str(bad), "--week", str(SAMPLE_WEEKS[0])])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {bad}: trending_topics[0].topic:")
+    tuesday = CliRunner().invoke(main, ["import", str(bad), "--week", "2026-11-17"])
+    assert tuesday.exit_code != 0 and "is a Tuesday" in tuesday.output
