@@ -99,8 +99,9 @@ def load_week(path: Path, week: date | None = None) -> WeekContent:
     if not sections.trending_topics and not sections.top_videos:
         raise ContentError(f"{path}: {prefix}trending_topics: the week has no trending topics and no top videos")
 
-    topics = _topic_rows(path, prefix, sections)
-    videos = _video_rows(path, prefix, sections)
+    raw_sections = document["analysis"] if shape == "nested" else document
+    topics = _topic_rows(path, prefix, sections, raw_sections.get("trending_topics") or [])
+    videos = _video_rows(path, prefix, sections, raw_sections.get("top_videos") or [])
     community = sections.community_sentiment.model_dump(mode="json") if sections.community_sentiment else None
     return WeekContent(
         source=path,
@@ -179,9 +180,12 @@ def _json_type(value) -> str:
     )
 
 
-def _topic_rows(path: Path, prefix: str, sections: Sections) -> list[TopicRow]:
+# full_data is the item exactly as the file had it (validated, not re-serialised).
+
+
+def _topic_rows(path: Path, prefix: str, sections: Sections, raw: list[dict]) -> list[TopicRow]:
     rows, seen = [], {}
-    for index, topic in enumerate(sections.trending_topics):
+    for index, (topic, original) in enumerate(zip(sections.trending_topics, raw)):
         slug = topic_slug(topic.topic)
         if slug in seen:
             raise ContentError(
@@ -196,13 +200,13 @@ def _topic_rows(path: Path, prefix: str, sections: Sections) -> list[TopicRow]:
                 description=topic.description,
                 engagement_score=topic.engagement_score,
                 creators=list(dict.fromkeys(topic.mentioned_by)),
-                full_data=topic.model_dump(mode="json"),
+                full_data=original,
             )
         )
     return rows
 
 
-def _video_rows(path: Path, prefix: str, sections: Sections) -> list[VideoRow]:
+def _video_rows(path: Path, prefix: str, sections: Sections, raw: list[dict]) -> list[VideoRow]:
     seen: dict[str, int] = {}
     for index, video in enumerate(sections.top_videos):
         if video.video_id in seen:
@@ -213,8 +217,8 @@ def _video_rows(path: Path, prefix: str, sections: Sections) -> list[VideoRow]:
         seen[video.video_id] = index
     week_max_views = max((video.views for video in sections.top_videos), default=0)
     rows = []
-    for video in sections.top_videos:
-        sentiment = video.comment_sentiment.model_dump(mode="json", exclude_none=True) if video.comment_sentiment else {}
+    for video, original in zip(sections.top_videos, raw):
+        sentiment = original.get("comment_sentiment") or {}
         rows.append(
             VideoRow(
                 video_id=video.video_id,
@@ -226,7 +230,7 @@ def _video_rows(path: Path, prefix: str, sections: Sections) -> list[VideoRow]:
                 score=video_score(
                     video.views, week_max_views, sentiment.get("positive_percent"), sentiment.get("negative_percent")
                 ),
-                full_data=video.model_dump(mode="json"),
+                full_data=original,
             )
         )
     return rows

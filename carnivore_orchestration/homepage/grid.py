@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import psycopg
-from psycopg.types.json import Jsonb
 
 from carnivore_orchestration.content.store import WRITE_LOCK
 from carnivore_orchestration.homepage.ranking import Candidate, Placed, rank, slot
@@ -30,12 +29,13 @@ def current_candidates(conn: psycopg.Connection) -> tuple[date | None, list[Cand
     """Active content seen in the latest imported week. Backfilling an older week
     therefore never changes the homepage."""
     week = conn.execute("SELECT max(week) FROM analyzed_content_weeks").fetchone()[0]
+    # Only what ranking needs: the JSON of the few items that make the grid is joined
+    # in by the database when the grid is written, not shipped here and back.
     rows = conn.execute(
-        "SELECT 'trending_topic', id, topic_name, engagement_score::float8,"
-        "       full_data || jsonb_build_object('slug', topic_slug)"
+        "SELECT 'trending_topic', id, topic_name, engagement_score::float8"
         "  FROM trending_topics WHERE is_active AND last_seen_week = %(week)s"
         " UNION ALL "
-        "SELECT 'top_video', id, title, score::float8, full_data"
+        "SELECT 'top_video', id, title, score::float8"
         "  FROM top_videos WHERE is_active AND last_seen_week = %(week)s",
         {"week": week},
     ).fetchall()
@@ -51,20 +51,23 @@ def rebuild_grid(conn: psycopg.Connection) -> GridChanges:
         placed = rank(candidates)
         conn.execute(
             "CREATE TEMP TABLE grid_stage ON COMMIT DROP AS"
-            " SELECT content_type, content_id, content_title, grid_position, engagement_score, data"
+            " SELECT content_type, content_id, content_title, grid_position, engagement_score"
             " FROM bento_grid_items WITH NO DATA"
         )
         with conn.cursor().copy("COPY grid_stage FROM STDIN") as copy:
             for p in placed:
                 c = p.candidate
-                copy.write_row((c.content_type, c.content_id, c.title[:500], p.position, c.score, Jsonb(c.data)))
+                copy.write_row((c.content_type, c.content_id, c.title[:500], p.position, c.score))
         removed = conn.execute(
             "DELETE FROM bento_grid_items AS g WHERE NOT EXISTS"
             " (SELECT FROM grid_stage AS s WHERE s.content_type = g.content_type AND s.content_id = g.content_id)"
         ).rowcount
         written = conn.execute(
             "INSERT INTO bento_grid_items (content_type, content_id, content_title, grid_position, engagement_score, data)"
-            " SELECT * FROM grid_stage"
+            " SELECT s.*, coalesce(t.full_data || jsonb_build_object('slug', t.topic_slug), v.full_data)"
+            " FROM grid_stage AS s"
+            " LEFT JOIN trending_topics AS t ON s.content_type = 'trending_topic' AND t.id = s.content_id"
+            " LEFT JOIN top_videos AS v ON s.content_type = 'top_video' AND v.id = s.content_id"
             " ON CONFLICT (content_type, content_id) DO UPDATE SET"
             "   content_title = EXCLUDED.content_title, grid_position = EXCLUDED.grid_position,"
             "   engagement_score = EXCLUDED.engagement_score, data = EXCLUDED.data"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # The grid's CHECK allows positions 1-100.
 GRID_SIZE = 100
@@ -17,7 +17,6 @@ class Candidate:
     content_id: int
     title: str
     score: float
-    data: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

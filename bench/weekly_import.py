@@ -1,0 +1,95 @@
+"""The weekly import of one large week, ours against the blueprint's row-at-a-time script.
+
+Both run in the same process run, each in a fresh child process (so that peak memory
+is its own) against its own freshly migrated database on the same server.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import time
+from datetime import date
+from pathlib import Path
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+WEEK = date(2026, 11, 16)
+
+
+def ours(url: str, path: str) -> dict:
+    from carnivore_orchestration.content.loading import load_week
+    from carnivore_orchestration.content.store import write_week
+    from carnivore_orchestration.homepage.grid import rebuild_grid, refresh_homepage
+
+    timings = {}
+    started = time.perf_counter()
+    content = load_week(Path(path), WEEK)
+    timings["validate_s"] = time.perf_counter() - started
+    with psycopg.connect(url, autocommit=True) as conn:
+        mark = time.perf_counter()
+        write_week(conn, WEEK, content)
+        timings["write_s"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        rebuild_grid(conn)
+        refresh_homepage(conn)
+        timings["grid_s"] = time.perf_counter() - mark
+    timings["total_s"] = time.perf_counter() - started
+    timings["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return timings
+
+
+def row_at_a_time(url: str, path: str) -> dict:
+    """The blueprint's import_analyzed_content.py: one upsert per topic and per video,
+    each its own transaction (as each supabase-py call is), then the top 7 topics into
+    the grid. It validates nothing and keeps no history, so it does less than ours."""
+    import json
+
+    from carnivore_orchestration.content.slugs import topic_slug
+
+    started = time.perf_counter()
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    with psycopg.connect(url, autocommit=True) as conn:
+        for topic in data["analysis"]["trending_topics"]:
+            conn.execute(
+                "INSERT INTO trending_topics (topic_name, topic_slug, description, engagement_score, mention_count,"
+                " creators_array, full_data, is_active) VALUES (%s, %s, %s, %s, %s, %s, %s, true)"
+                " ON CONFLICT (topic_slug) DO UPDATE SET topic_name = EXCLUDED.topic_name,"
+                " description = EXCLUDED.description, engagement_score = EXCLUDED.engagement_score,"
+                " mention_count = EXCLUDED.mention_count, creators_array = EXCLUDED.creators_array,"
+                " full_data = EXCLUDED.full_data",
+                [topic["topic"], topic_slug(topic["topic"]), topic.get("description"), topic["engagement_score"],
+                 len(topic["mentioned_by"]), topic["mentioned_by"], Jsonb(topic)],
+            )
+        for video in data["analysis"]["top_videos"]:
+            conn.execute(
+                "INSERT INTO top_videos (video_id, title, creator_name, views, tags, comment_sentiment, full_data,"
+                " is_active) VALUES (%s, %s, %s, %s, %s, %s, %s, true)"
+                " ON CONFLICT (video_id) DO UPDATE SET title = EXCLUDED.title, creator_name = EXCLUDED.creator_name,"
+                " views = EXCLUDED.views, tags = EXCLUDED.tags, comment_sentiment = EXCLUDED.comment_sentiment,"
+                " full_data = EXCLUDED.full_data",
+                [video["video_id"], video["title"], video["creator"], video["views"], video["tags"],
+                 Jsonb(video["comment_sentiment"]), Jsonb(video)],
+            )
+        topics = conn.execute("SELECT id, topic_name, engagement_score, full_data FROM trending_topics"
+                              " ORDER BY engagement_score DESC").fetchall()
+        with conn.transaction():
+            for index, (topic_id, name, score, full_data) in enumerate(topics[:7]):
+                conn.execute(
+                    "INSERT INTO bento_grid_items (content_type, content_id, content_title, grid_position,"
+                    " engagement_score, data) VALUES ('trending_topic', %s, %s, %s, %s, %s)"
+                    " ON CONFLICT (content_type, content_id) DO UPDATE SET grid_position = EXCLUDED.grid_position,"
+                    " engagement_score = EXCLUDED.engagement_score",
+                    [topic_id, name, index + 1, score, Jsonb(full_data)],
+                )
+        conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY homepage_grid")
+    total = time.perf_counter() - started
+    return {"total_s": total, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def in_child(function, *args) -> dict:
+    """Run in a fresh process so that peak memory belongs to this variant alone."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(function, args)
