@@ -214,6 +214,9 @@ class _fail_cleanly:
         from carnivore_orchestration.content.loading import ContentError
         from carnivore_orchestration.runs import RunFailed
 
+        if exc_type is not None and issubclass(exc_type, psycopg.errors.UndefinedTable):
+            click.echo(f"Error: {exc}; the schema is missing: run `carnivore migrate` first", err=True)
+            sys.exit(1)
         expected = (migrations_module.MigrationError, psycopg.OperationalError, ContentError, RunFailed)
         if exc_type is not None and issubclass(exc_type, expected):
             click.echo(f"Error: {exc}", err=True)

@@ -87,3 +87,9 @@ def test_the_console_script_is_installed():
     result = subprocess.run([sys.executable, "-m", "carnivore_orchestration.cli", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
     assert "migrate" in result.stdout and "db" in result.stdout
+
+
+def test_reading_the_grid_before_migrating_says_what_to_do(run, empty_db_url):
+    result = run("grid", url=empty_db_url)
+    assert result.exit_code == 1
+    assert "run `carnivore migrate` first" in result.output
