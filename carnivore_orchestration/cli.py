@@ -105,12 +105,13 @@ def import_command(path: Path, week_text: str | None) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
-def grid(as_json: bool) -> None:
+@click.option("--user", "user_id", type=click.UUID, help="The grid personalized for this reader (get_personalized_grid).")
+def grid(as_json: bool, user_id) -> None:
     """Print the homepage grid as the website reads it, in order."""
-    from carnivore_orchestration.homepage.grid import homepage_items
+    from carnivore_orchestration.homepage.grid import homepage_items, personalized_items
 
     with _fail_cleanly(), connect(database_url()) as conn:
-        items = homepage_items(conn)
+        items = personalized_items(conn, user_id) if user_id else homepage_items(conn)
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
     else:
@@ -126,16 +127,16 @@ def demo() -> None:
     from carnivore_orchestration.settings import content_dir
 
     with _fail_cleanly():
-        click.echo("1/4 PostgreSQL: " + ("CARNIVORE_DATABASE_URL" if configured_database_url() else "embedded server"))
+        click.echo("1/5 PostgreSQL: " + ("CARNIVORE_DATABASE_URL" if configured_database_url() else "embedded server"))
         url = database_url()
         click.echo(f"    {redact(url)}")
-        click.echo("2/4 Migrations")
+        click.echo("2/5 Migrations")
         applied = _migrate_quietly()
         click.echo(f"    {applied} applied, the schema is up to date")
         files = sorted(content_dir().glob("*.json"))
         if not files:
             raise click.ClickException(f"no sample weeks in {content_dir()}")
-        click.echo(f"3/4 Weekly import of {len(files)} sample weeks from {content_dir()}")
+        click.echo(f"3/5 Weekly import of {len(files)} sample weeks from {content_dir()}")
         instance = dg.DagsterInstance.ephemeral()
         with Progress(transient=True, disable=not sys.stdout.isatty()) as progress:
             task = progress.add_task("importing", total=len(files))
@@ -145,11 +146,86 @@ def demo() -> None:
                 result = weekly_import(week, instance=instance)
                 click.echo(f"    {week.isoformat()}: {_summary(result)}")
                 progress.advance(task)
-        click.echo("4/4 The homepage grid, as the website reads it:")
+        click.echo("4/5 A week of sample reader interactions, then the hourly re-rank")
+        loaded = _load_sample_engagement(url)
+        from carnivore_orchestration.runs import materializations, rerank as run_rerank
+
+        grid_meta = materializations(run_rerank(instance))["bento_grid_items"]
+        click.echo(f"    {loaded:,} interactions loaded; {grid_meta['items_moved']} grid items moved; "
+                   f"hero: {grid_meta['hero']}")
+        click.echo("5/5 The homepage grid, as the website reads it:")
         from carnivore_orchestration.homepage.grid import homepage_items
 
         with connect(url) as conn:
             _print_grid(homepage_items(conn))
+
+
+@main.command()
+def rerank() -> None:
+    """Re-score and re-rank the grid now, as the hourly schedule does."""
+    from carnivore_orchestration.runs import materializations, rerank as run_rerank
+
+    with _fail_cleanly():
+        grid_meta = materializations(run_rerank())["bento_grid_items"]
+    click.echo(f"Re-ranked {grid_meta['items']} items: {grid_meta['rows_updated']} updated, "
+               f"{grid_meta['items_moved']} moved; hero: {grid_meta['hero']}"
+               f"{' (new)' if grid_meta['hero_changed'] else ' (unchanged)'}")
+
+
+@main.command()
+@click.option("--months-ahead", default=3, show_default=True, type=click.IntRange(0, 36),
+              help="Partitions to make beyond the current month.")
+def partitions(months_ahead: int) -> None:
+    """Make content_engagement's monthly partitions now, as the monthly schedule does."""
+    from carnivore_orchestration.runs import materializations, partitions as run_partitions
+
+    with _fail_cleanly():
+        meta = materializations(run_partitions(months_ahead))["content_engagement_partitions"]
+    created = ", ".join(meta["created"]) or "none (all there already)"
+    click.echo(f"Partitions ensured: {', '.join(meta['ensured'])}; created: {created}; "
+               f"rows moved from DEFAULT: {meta['rows_moved_from_default']}")
+
+
+@main.group()
+def engagement() -> None:
+    """Reader interactions."""
+
+
+@engagement.command("load")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--shift-to-now", is_flag=True, help="Move all timestamps so that the newest is now (replay).")
+def engagement_load(path: Path, shift_to_now: bool) -> None:
+    """Bulk-load interactions (CSV with a header, or .jsonl) with COPY: all or nothing."""
+    with _fail_cleanly():
+        rows = _load_engagement(path, shift_to_now)
+    click.echo(f"Loaded {rows:,} interactions from {path}.")
+
+
+def _load_engagement(path: Path, shift_to_now: bool) -> int:
+    from rich.progress import Progress
+
+    from carnivore_orchestration.engagement.loading import load_engagement
+
+    with connect(database_url(), autocommit=True) as conn, \
+            Progress(transient=True, disable=not sys.stdout.isatty()) as bar:
+        task = bar.add_task(f"loading {path.name}", total=None)
+        result = load_engagement(conn, path, shift_to_now, lambda done, total: bar.update(task, completed=done,
+                                                                                           total=total))
+    return result.rows
+
+
+def _load_sample_engagement(url: str) -> int:
+    import tempfile
+
+    from carnivore_orchestration.engagement.samples import sample_week
+
+    with connect(url) as conn:
+        now = conn.execute("SELECT now()").fetchone()[0]
+        items = conn.execute("SELECT content_type, content_id FROM bento_grid_items ORDER BY grid_position").fetchall()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sample_week.csv"
+        path.write_text(sample_week([tuple(item) for item in items], now))
+        return _load_engagement(path, shift_to_now=False)
 
 
 def _week_of_file(path: Path) -> date:
@@ -175,31 +251,38 @@ def _migrate_quietly() -> int:
 
 
 def _summary(result) -> str:
-    counts = {}
-    for event in result.get_asset_materialization_events():
-        materialization = event.event_specific_data.materialization
-        metadata = {k: v.value for k, v in materialization.metadata.items()}
-        counts[materialization.asset_key.to_user_string()] = metadata
-    status = counts.get("analyzed_content", {}).get("status", "?")
-    topics = counts.get("trending_topics", {})
-    grid_items = counts.get("bento_grid_items", {}).get("items", 0)
-    return (f"{status}; topics +{topics.get('rows_inserted', 0)} new, {topics.get('rows_updated', 0)} updated, "
-            f"{topics.get('rows_unchanged', 0)} unchanged; grid of {grid_items}")
+    from carnivore_orchestration.runs import materializations
+
+    assets = materializations(result)
+    topics = assets.get("trending_topics", {})
+    return (f"{assets.get('analyzed_content', {}).get('status', '?')}; topics +{topics.get('rows_inserted', 0)} new, "
+            f"{topics.get('rows_updated', 0)} updated, {topics.get('rows_unchanged', 0)} unchanged; "
+            f"grid of {assets.get('bento_grid_items', {}).get('items', 0)}")
 
 
 def _print_grid(items: list[dict]) -> None:
+    """Position, slot, type, title, the score that orders the grid (or the personalized
+    one), and readers' 24-hour score."""
     from rich.console import Console
     from rich.table import Table
 
     from carnivore_orchestration.homepage.ranking import slot
 
-    table = Table(show_lines=False)
-    for column in ("#", "slot", "type", "title", "score"):
-        table.add_column(column, justify="right" if column in ("#", "score") else "left")
+    personal = bool(items) and "personalization_boost" in items[0]
+    table = Table()
+    headers = ["#", "slot", "type", "title", "personalized" if personal else "rank", "readers 24 h"]
+    if personal:
+        headers.append("boost")
+    for column in headers:
+        table.add_column(column, justify="left" if column in ("slot", "type", "title") else "right")
     for item in items:
-        table.add_row(str(item["grid_position"]), slot(item["grid_position"]), item["content_type"],
-                      item["content_title"], f"{item['engagement_score']:.2f}")
-    Console(width=max(100, Console().width)).print(table)
+        score = item["personalized_score"] if personal else item["rank_score"]
+        row = [str(item["grid_position"]), slot(item["grid_position"]), item["content_type"], item["content_title"],
+               f"{score:.2f}", f"{item['engagement_score']:.2f}"]
+        if personal:
+            row.append(f"+{item['personalization_boost']}")
+        table.add_row(*row)
+    Console(width=max(110, Console().width)).print(table)
 
 
 class _fail_cleanly:
@@ -212,12 +295,14 @@ class _fail_cleanly:
         import psycopg
 
         from carnivore_orchestration.content.loading import ContentError
+        from carnivore_orchestration.engagement.loading import EngagementError
         from carnivore_orchestration.runs import RunFailed
 
         if exc_type is not None and issubclass(exc_type, psycopg.errors.UndefinedTable):
             click.echo(f"Error: {exc}; the schema is missing: run `carnivore migrate` first", err=True)
             sys.exit(1)
-        expected = (migrations_module.MigrationError, psycopg.OperationalError, ContentError, RunFailed)
+        expected = (migrations_module.MigrationError, psycopg.OperationalError, ContentError, EngagementError,
+                    RunFailed)
         if exc_type is not None and issubclass(exc_type, expected):
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)

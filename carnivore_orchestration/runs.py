@@ -16,16 +16,16 @@ def _quiet() -> dict:
     return {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def weekly_import(week: date, source: Path | None = None, instance: dg.DagsterInstance | None = None):
-    """Materialize `weekly_import_job` for one week, exactly as the schedule would."""
+def run_job(name: str, partition_key: str | None = None, ops: dict | None = None,
+            instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+    """Run one of the project's jobs in this process, as its schedule would launch it."""
     from carnivore_orchestration.definitions import defs
 
     run_config = _quiet()
-    if source is not None:
-        run_config["ops"] = {"weekly_content": {"config": {"source_path": str(source)}}}
-    job = defs().resolve_job_def("weekly_import_job")
-    result = job.execute_in_process(
-        partition_key=week.isoformat(),
+    if ops:
+        run_config["ops"] = ops
+    result = defs().resolve_job_def(name).execute_in_process(
+        partition_key=partition_key,
         run_config=run_config,
         instance=instance or dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
@@ -33,6 +33,31 @@ def weekly_import(week: date, source: Path | None = None, instance: dg.DagsterIn
     if not result.success:
         raise RunFailed(failure_message(result))
     return result
+
+
+def weekly_import(week: date, source: Path | None = None, instance: dg.DagsterInstance | None = None):
+    """Materialize `weekly_import_job` for one week, exactly as the schedule would."""
+    ops = {"weekly_content": {"config": {"source_path": str(source)}}} if source is not None else None
+    return run_job("weekly_import_job", week.isoformat(), ops, instance)
+
+
+def rerank(instance: dg.DagsterInstance | None = None):
+    return run_job("hourly_rerank_job", instance=instance)
+
+
+def partitions(months_ahead: int = 3, instance: dg.DagsterInstance | None = None):
+    ops = {"content_engagement_partitions": {"config": {"months_ahead": months_ahead}}}
+    return run_job("monthly_partition_job", ops=ops, instance=instance)
+
+
+def materializations(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
+    """Each materialized asset's metadata, as plain values."""
+    return {
+        event.asset_key.to_user_string(): {
+            key: value.value for key, value in event.event_specific_data.materialization.metadata.items()
+        }
+        for event in result.get_asset_materialization_events()
+    }
 
 
 def failure_message(result: dg.ExecuteInProcessResult) -> str:

@@ -48,13 +48,6 @@ def _import(week, instance, source=None):
     return runs.weekly_import(week, source, instance=instance)
 
 
-def _materialized(result) -> dict[str, dict]:
-    return {
-        event.asset_key.to_user_string(): {k: v.value for k, v in event.event_specific_data.materialization.metadata.items()}
-        for event in result.get_asset_materialization_events()
-    }
-
-
 def _checks(result) -> dict[str, bool]:
     return {
         event.event_specific_data.check_name: event.event_specific_data.passed
@@ -72,7 +65,7 @@ def _grid(db):
 def test_one_week_materializes_every_asset_with_metadata(weeks_dir, db, instance):
     week = SAMPLE_WEEKS[0]
     result = _import(week, instance)
-    assets = _materialized(result)
+    assets = runs.materializations(result)
     assert set(assets) == {"analyzed_content", "trending_topics", "top_videos", "creators", "bento_grid_items",
                            "homepage_grid"}
     source = json.loads((weeks_dir / f"{week}.json").read_text())
@@ -120,7 +113,7 @@ def test_weeks_in_order_build_history_and_a_current_grid(weeks_dir, db, instance
 def test_the_same_week_twice_leaves_the_database_identical(weeks_dir, db, instance):
     _import(SAMPLE_WEEKS[0], instance)
     before = snapshot(db)
-    again = _materialized(_import(SAMPLE_WEEKS[0], instance))
+    again = runs.materializations(_import(SAMPLE_WEEKS[0], instance))
     assert snapshot(db) == before
     assert again["analyzed_content"]["status"] == "unchanged"
     assert again["trending_topics"]["rows_inserted"] == again["trending_topics"]["rows_updated"] == 0
@@ -160,7 +153,7 @@ def test_a_changed_file_replaces_its_week(weeks_dir, db, instance):
     dropped = document["analysis"]["trending_topics"].pop()
     document["analysis"]["trending_topics"][0]["engagement_score"] = 13
     path.write_text(json.dumps(document))
-    assets = _materialized(_import(week, instance))
+    assets = runs.materializations(_import(week, instance))
     assert assets["analyzed_content"]["status"] == "replaced"
     kept = document["analysis"]["trending_topics"][0]["topic"]
     assert db.execute("SELECT engagement_score FROM trending_topics WHERE topic_name = %s", [kept]).fetchone()[0] == 13
@@ -194,7 +187,7 @@ def test_both_shapes_import_alike(weeks_dir, db, instance):
     _import(nested_week, instance)
     nested_rows = db.execute("SELECT topic_slug, engagement_score FROM trending_topics ORDER BY 1").fetchall()
     path.write_text(json.dumps({"analysis_date": document["analysis_date"], **document["analysis"]}))
-    assets = _materialized(_import(nested_week, instance))
+    assets = runs.materializations(_import(nested_week, instance))
     assert assets["analyzed_content"]["document_shape"] == "flat"
     assert db.execute("SELECT topic_slug, engagement_score FROM trending_topics ORDER BY 1").fetchall() == nested_rows
 
@@ -230,7 +223,7 @@ def test_the_cli_imports_a_file_and_prints_the_grid(weeks_dir, tmp_path):
     assert f"as the week of {SAMPLE_WEEKS[1]}" in result.output
     grid = json.loads(runner.invoke(main, ["grid", "--json"]).output)
     assert [item["grid_position"] for item in grid] == list(range(1, 8))
-    assert set(grid[0]) == {"grid_position", "content_type", "content_id", "content_title", "engagement_score"}
+    assert {"grid_position", "content_type", "content_id", "content_title", "engagement_score"} <= set(grid[0])
 
 
 def test_the_cli_refuses_bad_input_with_the_clear_error(weeks_dir, tmp_path):

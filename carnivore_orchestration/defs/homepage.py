@@ -24,6 +24,9 @@ def bento_grid_items(postgres: PostgresResource) -> dg.MaterializeResult:
             "rows_updated": changes.updated,
             "rows_unchanged": changes.unchanged,
             "rows_removed": changes.removed,
+            "items_moved": changes.moved,
+            "hero": changes.hero,
+            "hero_changed": changes.hero_changed,
             "grid": dg.MetadataValue.md(markdown_table(placed_rows(changes.placed))),
         }
     )
