@@ -295,3 +295,34 @@ def test_the_cli_loads_reranks_personalizes_and_partitions(imported, db_url, mon
     made = runner.invoke(main, ["partitions", "--months-ahead", "1"])
     assert made.exit_code == 0 and "Partitions ensured" in made.output
     assert len(partition_names(imported)) >= 3
+
+
+def test_rerank_and_bulk_loads_run_side_by_side_without_deadlock(imported, db_url, tmp_path):
+    """The grid writers take one advisory lock and lock grid rows in id order, as the
+    engagement trigger does; concurrent re-ranks and loads queue instead of deadlocking."""
+    import threading
+
+    import psycopg
+
+    items = imported.execute("SELECT content_type, content_id FROM bento_grid_items ORDER BY id DESC").fetchall()
+    rows = [f"{t},{i},share,,," for t, i in items] * 3
+    path = _csv(tmp_path, rows)
+    errors_seen = []
+
+    def work(task):
+        try:
+            with psycopg.connect(db_url, autocommit=True) as conn:
+                for _ in range(3):
+                    task(conn)
+        except Exception as exc:  # reported by the assertion below
+            errors_seen.append(exc)
+
+    threads = [threading.Thread(target=work, args=(rebuild_grid,)) for _ in range(2)]
+    threads += [threading.Thread(target=work, args=(lambda conn: load_engagement(conn, path),)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors_seen == []
+    shares = imported.execute("SELECT sum(share_count) FROM bento_grid_items").fetchone()[0]
+    assert shares == 2 * 3 * len(rows)
