@@ -154,10 +154,20 @@ def demo() -> None:
         click.echo(f"    {loaded:,} interactions loaded; {grid_meta['items_moved']} grid items moved; "
                    f"hero: {grid_meta['hero']}")
         click.echo("5/5 The homepage grid, as the website reads it:")
+        from carnivore_orchestration.alerts.delivery import AlertSettings, send_pending
         from carnivore_orchestration.homepage.grid import homepage_items
 
-        with connect(url) as conn:
+        with connect(url, autocommit=True) as conn:
             _print_grid(homepage_items(conn))
+            settings = AlertSettings.from_env()
+            blocked = settings.missing("editors")
+            if not blocked:
+                send_pending(conn, settings)
+            rows = _alert_rows(conn)
+        click.echo(f"Alerts for editors from these weeks ({len(rows)}; "
+                   + (f"pending: {blocked}" if blocked else "delivered to CARNIVORE_WEBHOOK_URL") + "):")
+        for event_id, kind, status, attempts, text, _ in rows:
+            click.echo(f"    {status:<9} {text}")
 
 
 @main.command()
@@ -199,6 +209,74 @@ def engagement_load(path: Path, shift_to_now: bool) -> None:
     with _fail_cleanly():
         rows = _load_engagement(path, shift_to_now)
     click.echo(f"Loaded {rows:,} interactions from {path}.")
+
+
+@main.group()
+def alerts() -> None:
+    """The webhook outbox: trend spikes for editors, failed runs for on-call."""
+
+
+@alerts.command("list")
+@click.option("--status", type=click.Choice(["pending", "sending", "delivered", "failed"]), help="Only these.")
+def alerts_list(status: str | None) -> None:
+    """Every alert with its status and attempts."""
+    with _fail_cleanly(), connect(database_url()) as conn:
+        rows = _alert_rows(conn, status)
+    if not rows:
+        click.echo("No alerts.")
+    for event_id, kind, status_, attempts, text, last_error in rows:
+        click.echo(f"{event_id}  {status_:<9} {kind:<11} attempts {attempts}  {text}"
+                   + (f"  [{last_error}]" if last_error and status_ != "delivered" else ""))
+
+
+def _alert_rows(conn, status: str | None = None) -> list[tuple]:
+    return conn.execute(
+        "SELECT id, kind, status, attempts, payload ->> 'text', last_error FROM alert_events"
+        " WHERE %(status)s::text IS NULL OR status = %(status)s ORDER BY seq", {"status": status}
+    ).fetchall()
+
+
+@alerts.command("send")
+def alerts_send() -> None:
+    """Deliver every pending alert that is due now (the code the job runs)."""
+    from carnivore_orchestration.alerts.delivery import AlertSettings, send_pending
+
+    with _fail_cleanly(), connect(database_url(), autocommit=True) as conn:
+        outcomes = send_pending(conn, AlertSettings.from_env())
+    for outcome in outcomes:
+        click.echo(f"{outcome.event_id}: {outcome.status} {outcome.detail}".rstrip())
+    click.echo(f"{sum(o.status == 'delivered' for o in outcomes)} delivered, {len(outcomes)} attempted.")
+
+
+@alerts.command("retry")
+@click.argument("event_id", required=False)
+@click.option("--all-failed", is_flag=True, help="Every failed alert.")
+def alerts_retry(event_id: str | None, all_failed: bool) -> None:
+    """Queue failed alerts to be sent again (with a fresh run key for the sensor)."""
+    from carnivore_orchestration.alerts.delivery import requeue
+
+    if bool(event_id) == all_failed:
+        raise click.UsageError("give an EVENT_ID or --all-failed")
+    with _fail_cleanly(), connect(database_url(), autocommit=True) as conn:
+        count = requeue(conn, event_id, all_failed)
+    if event_id and not count:
+        raise click.ClickException(f"{event_id}: no such failed or pending alert")
+    click.echo(f"{count} alert(s) queued again.")
+
+
+@alerts.command("enable")
+@click.argument("url")
+def alerts_enable(url: str) -> None:
+    """Re-enable an endpoint that answered 410 Gone, and queue its waiting alerts."""
+    from carnivore_orchestration.alerts.delivery import requeue
+
+    with _fail_cleanly(), connect(database_url(), autocommit=True) as conn:
+        removed = conn.execute("DELETE FROM alert_endpoints WHERE url = %s", [url]).rowcount
+        waiting = [row[0] for row in conn.execute(
+            "SELECT id FROM alert_events WHERE status = 'pending' AND last_error LIKE 'HTTP 410%%'")]
+        for waiting_id in waiting:
+            requeue(conn, waiting_id)
+    click.echo(f"{'Re-enabled' if removed else 'Was not disabled:'} {url}; {len(waiting)} alert(s) queued again.")
 
 
 def _load_engagement(path: Path, shift_to_now: bool) -> int:

@@ -33,6 +33,7 @@ class TableChanges:
 class WeekWrite:
     week: date
     status: str  # "imported", "replaced" or "unchanged"
+    alerts: int  # trend-spike events this write added to the outbox
     topics: TableChanges
     videos: TableChanges
     creators: TableChanges
@@ -69,6 +70,7 @@ def write_week(conn: psycopg.Connection, week: date, content: WeekContent) -> We
             return WeekWrite(
                 week,
                 "unchanged",
+                0,
                 TableChanges(0, 0, len(content.topics)),
                 TableChanges(0, 0, len(content.videos)),
                 TableChanges(0, 0, len(content.creators)),
@@ -84,7 +86,9 @@ def write_week(conn: psycopg.Connection, week: date, content: WeekContent) -> We
              Jsonb(v.comment_sentiment), v.score, Jsonb(v.full_data))
             for v in content.videos
         ])
-        return WeekWrite(week, "replaced" if previous else "imported", topics, videos, creators)
+        # In the same transaction: no event without its data, no data without its event.
+        alerts = conn.execute("SELECT private.record_trend_spikes(%s)", [week]).fetchone()[0]
+        return WeekWrite(week, "replaced" if previous else "imported", alerts, topics, videos, creators)
 
 
 def _archive(conn: psycopg.Connection, week: date, content: WeekContent) -> None:

@@ -54,7 +54,7 @@ def weekly_content(context: dg.AssetExecutionContext, config: WeeklyContentConfi
     yield dg.MaterializeResult(
         asset_key="analyzed_content",
         metadata={**source, "document_shape": content.shape, "topics": len(content.topics),
-                  "videos": len(content.videos), "creators": len(content.creators)},
+                  "videos": len(content.videos), "creators": len(content.creators), "alerts_queued": written.alerts},
     )
     for key, changes in (("trending_topics", written.topics), ("top_videos", written.videos),
                          ("creators", written.creators)):

@@ -1,0 +1,390 @@
+"""Trend-spike and failure alerts, delivered to a real HTTP server on 127.0.0.1."""
+
+import json
+import socket
+import threading
+import time
+from collections import Counter, deque
+from datetime import date, datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import dagster as dg
+import pytest
+from click.testing import CliRunner
+from standardwebhooks.webhooks import Webhook
+
+from carnivore_orchestration import runs
+from carnivore_orchestration.alerts.delivery import AlertSettings, deliver_event, requeue, retry_delay, send_pending
+from carnivore_orchestration.alerts.signing import signed_headers
+from carnivore_orchestration.cli import main
+from carnivore_orchestration.content.loading import load_week
+from carnivore_orchestration.content.store import write_week
+from carnivore_orchestration.settings import content_dir
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+WEEKS = sorted(content_dir().glob("*.json"))
+
+
+def test_the_standard_webhooks_test_vector():
+    headers = signed_headers(SECRET, "msg_p5jXN8AQM9LWM0D4loKWxJek", '{"test": 2432232314}',
+                             datetime.fromtimestamp(1614265330, tz=timezone.utc))
+    assert headers["webhook-signature"] == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    assert headers["webhook-timestamp"] == "1614265330"
+
+
+def test_backoff_grows_is_jittered_capped_and_honours_retry_after():
+    import random
+
+    rng = random.Random(1)
+    delays = [retry_delay(n, 2, 600, rng=rng) for n in range(1, 12)]
+    assert all(2 ** (n - 1) <= d <= 2 ** n for n, d in enumerate(delays[:8], start=1))
+    assert max(delays) <= 600
+    assert retry_delay(1, 2, 600, retry_after=30, rng=rng) == 30
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Receiver:
+    """A webhook endpoint: records every request; answers from a queue of
+    (status, seconds to wait, headers), then 200."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/hooks"
+        self.requests: list[dict] = []
+        self.responses: deque = deque()
+        self.server = None
+
+    def start(self):
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["content-length"]))
+                status, wait, headers = receiver.responses.popleft() if receiver.responses else (200, 0, {})
+                time.sleep(wait)
+                receiver.requests.append({"headers": dict(self.headers), "body": body.decode(), "status": status})
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+    @property
+    def delivered_ids(self) -> Counter:
+        return Counter(r["headers"]["webhook-id"] for r in self.requests if r["status"] < 300)
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver().start()
+    yield r
+    r.stop()
+
+
+def _settings(url, **overrides):
+    values = {"editors_url": url, "oncall_url": url, "secret": SECRET, "base_delay": 0.01, "timeout": 2.0}
+    values.update(overrides)
+    return AlertSettings(**values)
+
+
+def _import(db, path):
+    week = date.fromisoformat(path.stem)
+    return write_week(db, week, load_week(path, week))
+
+
+def _events(db, status=None):
+    return db.execute(
+        "SELECT id, kind, payload FROM alert_events WHERE %(s)s::text IS NULL OR status = %(s)s ORDER BY seq",
+        {"s": status},
+    ).fetchall()
+
+
+def _topics(path):
+    document = json.loads(path.read_text())
+    return {t["topic"]: t["engagement_score"] for t in document.get("analysis", document)["trending_topics"]}
+
+
+def test_events_are_new_topics_and_jumps_of_the_newest_week_only(db):
+    """Each week in order yields exactly its first-seen topics and the topics whose score
+    rose by more than 20 % over the last week they appeared in."""
+    last_seen: dict[str, int] = {}
+    jumps = 0
+    for path in WEEKS:
+        topics = _topics(path)
+        expected = {(t, "new_topic") for t in topics if t not in last_seen}
+        expected |= {(t, "score_jump") for t, score in topics.items() if t in last_seen and score > 1.2 * last_seen[t]}
+        before = len(_events(db))
+        written = _import(db, path)
+        added = _events(db)[before:]
+        assert {(p["topic_name"], kind) for _, kind, p in added} == expected, path.name
+        assert written.alerts == len(expected)
+        for _, kind, payload in added:
+            if kind == "score_jump":
+                jumps += 1
+                previous = last_seen[payload["topic_name"]]
+                assert payload["previous_score"] == previous
+                assert payload["change_percent"] == round(100 * (payload["engagement_score"] / previous - 1), 1)
+                assert set(payload) >= {"event", "topic_name", "engagement_score", "mention_count", "timestamp",
+                                        "creators", "kind", "topic_slug", "week", "previous_score",
+                                        "change_percent", "text"}
+        last_seen.update(topics)
+    assert jumps >= 1, "the samples have a jump"
+    # Re-running a week pages nobody again.
+    count = len(_events(db))
+    assert _import(db, WEEKS[-1]).alerts == 0
+    assert len(_events(db)) == count
+
+
+def test_a_backfilled_week_raises_no_alerts(db, tmp_path):
+    _import(db, WEEKS[1])
+    count = len(_events(db))
+    older = tmp_path / WEEKS[0].name
+    document = json.loads(WEEKS[0].read_text())
+    document["analysis"]["trending_topics"].append({"topic": "Only In The Past", "engagement_score": 99})
+    older.write_text(json.dumps(document))
+    assert _import(db, older).alerts == 0
+    assert len(_events(db)) == count
+
+
+def test_delivered_signed_once_each(db, receiver):
+    _import(db, WEEKS[0])
+    outcomes = send_pending(db, _settings(receiver.url))
+    assert {o.status for o in outcomes} == {"delivered"}
+    ids = [event_id for event_id, _, _ in _events(db)]
+    assert receiver.delivered_ids == Counter({event_id: 1 for event_id in ids})
+    verifier = Webhook(SECRET)
+    for request in receiver.requests:
+        verifier.verify(request["body"], request["headers"])  # raises if the signature is wrong
+        assert json.loads(request["body"])["event"] == "trending_topic_spike_detected"
+    assert send_pending(db, _settings(receiver.url)) == []  # nothing left to send
+
+
+def test_receiver_down_then_up_delivers_every_event_exactly_once(db):
+    _import(db, WEEKS[0])
+    down = Receiver()  # nothing listens on its port yet
+    settings = _settings(down.url)
+    first = send_pending(db, settings)
+    assert {o.status for o in first} == {"retry"}
+    assert all("ConnectError" in o.detail for o in first)
+    down.start()
+    try:
+        deadline = time.monotonic() + 10
+        while _events(db, "pending") and time.monotonic() < deadline:
+            time.sleep(0.05)
+            send_pending(db, settings)
+        ids = [event_id for event_id, _, _ in _events(db)]
+        assert down.delivered_ids == Counter({event_id: 1 for event_id in ids})
+        assert _events(db, "delivered") and not _events(db, "pending")
+    finally:
+        down.stop()
+
+
+def _one_event(db):
+    _import(db, WEEKS[0])
+    event_id = _events(db)[0][0]
+    db.execute("UPDATE alert_events SET status = 'delivered' WHERE id <> %s", [event_id])
+    return event_id
+
+
+def _attempts(db, event_id):
+    return db.execute("SELECT status_code, error FROM alert_attempts WHERE event_id = %s ORDER BY id",
+                      [event_id]).fetchall()
+
+
+def test_500_then_200_is_one_event_and_two_attempts(db, receiver):
+    event_id = _one_event(db)
+    receiver.responses.append((500, 0, {}))
+    settings = _settings(receiver.url)
+    assert deliver_event(db, event_id, settings).status == "retry"
+    assert deliver_event(db, event_id, settings).status == "delivered"
+    assert [code for code, _ in _attempts(db, event_id)] == [500, 200]
+    assert [r["headers"]["webhook-id"] for r in receiver.requests] == [event_id, event_id]
+    assert receiver.delivered_ids == Counter({event_id: 1})
+
+
+def test_a_receiver_slower_than_the_timeout_is_retried(db, receiver):
+    event_id = _one_event(db)
+    receiver.responses.append((200, 1.0, {}))
+    settings = _settings(receiver.url, timeout=0.3)
+    outcome = deliver_event(db, event_id, settings)
+    assert outcome.status == "retry" and "no answer within 0.3 s" in outcome.detail
+    assert deliver_event(db, event_id, settings).status == "delivered"
+    assert [error for _, error in _attempts(db, event_id)][0].startswith("no answer")
+
+
+def test_429_honours_retry_after(db, receiver):
+    event_id = _one_event(db)
+    receiver.responses.append((429, 0, {"Retry-After": "7"}))
+    outcome = deliver_event(db, event_id, _settings(receiver.url))
+    assert outcome.status == "retry" and outcome.retry_in == 7
+    due = db.execute("SELECT next_attempt_at - now() FROM alert_events WHERE id = %s", [event_id]).fetchone()[0]
+    assert 6 < due.total_seconds() <= 7.5
+
+
+def test_400_fails_at_once_and_can_be_sent_again(db, receiver):
+    event_id = _one_event(db)
+    receiver.responses.append((400, 0, {}))
+    settings = _settings(receiver.url)
+    assert deliver_event(db, event_id, settings).status == "failed"
+    assert deliver_event(db, event_id, settings).status == "skipped"  # failed events are not retried
+    assert len(receiver.requests) == 1
+    generation = db.execute("SELECT generation FROM alert_events WHERE id = %s", [event_id]).fetchone()[0]
+    assert requeue(db, event_id) == 1
+    assert db.execute("SELECT status, generation FROM alert_events WHERE id = %s", [event_id]).fetchone() == (
+        "pending", generation + 1)
+    assert deliver_event(db, event_id, settings).status == "delivered"
+
+
+def test_retries_give_up_and_leave_the_event_visible_as_failed(db, receiver):
+    event_id = _one_event(db)
+    receiver.responses.extend([(503, 0, {})] * 3)
+    settings = _settings(receiver.url, max_attempts=3)
+    assert [deliver_event(db, event_id, settings).status for _ in range(3)] == ["retry", "retry", "failed"]
+    status, error = db.execute("SELECT status, last_error FROM alert_events WHERE id = %s", [event_id]).fetchone()
+    assert status == "failed" and "gave up after 3 attempts" in error
+
+
+def test_410_disables_the_endpoint_until_enabled(db, receiver, monkeypatch, db_url):
+    event_id = _one_event(db)
+    receiver.responses.append((410, 0, {}))
+    settings = _settings(receiver.url)
+    assert deliver_event(db, event_id, settings).status == "waiting"
+    assert deliver_event(db, event_id, settings).status == "waiting"
+    assert len(receiver.requests) == 1  # not called again while disabled
+    monkeypatch.setenv("CARNIVORE_DATABASE_URL", db_url)
+    result = CliRunner().invoke(main, ["alerts", "enable", receiver.url])
+    assert result.exit_code == 0 and "1 alert(s) queued again" in result.output
+    assert deliver_event(db, event_id, settings).status == "delivered"
+
+
+def test_concurrent_senders_never_send_an_event_twice(db, db_url, receiver):
+    import psycopg
+
+    for path in WEEKS:
+        _import(db, path)
+    receiver.responses.extend([(200, 0.02, {})] * 100)
+    settings = _settings(receiver.url)
+
+    def sender():
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            send_pending(conn, settings)
+
+    threads = [threading.Thread(target=sender) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [event_id for event_id, _, _ in _events(db)]
+    assert receiver.delivered_ids == Counter({event_id: 1 for event_id in ids})
+
+
+@pytest.fixture
+def alert_env(monkeypatch, db_url, receiver, tmp_path):
+    monkeypatch.setenv("CARNIVORE_DATABASE_URL", db_url)
+    monkeypatch.setenv("CARNIVORE_WEBHOOK_URL", receiver.url)
+    monkeypatch.setenv("CARNIVORE_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("CARNIVORE_ALERT_RETRY_BASE_SECONDS", "0.01")
+    monkeypatch.setenv("CARNIVORE_CONTENT_DIR", str(tmp_path))
+    return receiver
+
+
+def test_the_sensor_launches_one_run_per_event_and_a_second_evaluation_none(db, alert_env):
+    from carnivore_orchestration.defs.sensors import trend_spike_sensor
+
+    _import(db, WEEKS[0])
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance)
+        requests = trend_spike_sensor(context)
+        cursor = context.cursor
+        assert len(requests) == len(_events(db)) and cursor
+        # Evaluated again before anything ran: with the cursor, nothing new; without it
+        # (a lost cursor), the same run keys, which Dagster launches only once.
+        assert isinstance(trend_spike_sensor(dg.build_sensor_context(instance=instance, cursor=cursor)), dg.SkipReason)
+        again = trend_spike_sensor(dg.build_sensor_context(instance=instance))
+        assert [r.run_key for r in again] == [r.run_key for r in requests]
+        # Even if a run were launched twice for one event, it is delivered once.
+        event_id = requests[0].run_config["ops"]["deliver_alert"]["config"]["event_id"]
+        for _ in range(2):
+            runs.run_job("notify_editors_job", ops=requests[0].run_config["ops"], instance=instance)
+    assert alert_env.delivered_ids[event_id] == 1
+
+
+def test_the_job_retries_through_dagster_with_the_configured_delay(db, alert_env):
+    event_id = _one_event(db)
+    alert_env.responses.extend([(502, 0, {}), (503, 0, {})])
+    with dg.instance_for_test() as instance:
+        runs.run_job("notify_editors_job", ops={"deliver_alert": {"config": {"event_id": event_id}}},
+                     instance=instance)
+    assert [code for code, _ in _attempts(db, event_id)] == [502, 503, 200]
+    assert alert_env.delivered_ids == Counter({event_id: 1})
+
+
+def test_without_a_url_events_wait_and_go_out_once_it_is_set(db, alert_env, monkeypatch):
+    from carnivore_orchestration.defs.sensors import trend_spike_sensor
+
+    _import(db, WEEKS[0])
+    monkeypatch.delenv("CARNIVORE_WEBHOOK_URL")
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance)
+        skipped = trend_spike_sensor(context)
+        assert isinstance(skipped, dg.SkipReason) and "CARNIVORE_WEBHOOK_URL is not set" in skipped.skip_message
+        assert context.cursor is None
+        assert {o.status for o in send_pending(db, AlertSettings.from_env())} == {"waiting"}
+        monkeypatch.setenv("CARNIVORE_WEBHOOK_URL", alert_env.url)
+        assert len(trend_spike_sensor(context)) == len(_events(db, "pending"))
+
+
+def test_a_failing_run_pages_on_call_once(db, alert_env, tmp_path):
+    from carnivore_orchestration.defs.sensors import run_failure_alert_sensor
+
+    (tmp_path / f"{WEEKS[0].stem}.json").write_text("<html>502 Bad Gateway</html>")
+    with dg.instance_for_test() as instance:
+        with pytest.raises(runs.RunFailed):
+            runs.weekly_import(date.fromisoformat(WEEKS[0].stem), instance=instance)
+        run = instance.get_runs(limit=1)[0]
+        failure = next(e for e in instance.all_logs(run.run_id) if e.dagster_event
+                       and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE).dagster_event
+        for _ in range(2):  # a sensor that sees the same failure twice still pages once
+            context = dg.build_run_status_sensor_context(
+                sensor_name="run_failure_alert_sensor", dagster_instance=instance, dagster_run=run,
+                dagster_event=failure).for_run_failure()
+            run_failure_alert_sensor(context)
+    oncall = [json.loads(r["body"]) for r in alert_env.requests]
+    assert len(oncall) == 1
+    alert = oncall[0]
+    assert (alert["job"], alert["run_id"], alert["partition"]) == ("weekly_import_job", run.run_id, WEEKS[0].stem)
+    assert "not valid JSON" in alert["error"] and alert["url"].endswith(f"/runs/{run.run_id}")
+
+
+def test_the_cli_lists_sends_and_retries(db, alert_env):
+    _import(db, WEEKS[0])
+    runner = CliRunner()
+    listed = runner.invoke(main, ["alerts", "list"])
+    assert listed.exit_code == 0 and listed.output.count("pending") == len(_events(db))
+    alert_env.responses.append((400, 0, {}))
+    sent = runner.invoke(main, ["alerts", "send"])
+    assert sent.exit_code == 0 and f"{len(_events(db)) - 1} delivered" in sent.output
+    failed = runner.invoke(main, ["alerts", "list", "--status", "failed"]).output
+    assert failed.count("failed") == 1 and "HTTP 400" in failed
+    assert "1 alert(s) queued again" in runner.invoke(main, ["alerts", "retry", "--all-failed"]).output
+    assert "1 delivered" in runner.invoke(main, ["alerts", "send"]).output
+    assert runner.invoke(main, ["alerts", "retry"]).exit_code != 0
