@@ -94,16 +94,18 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+_CLAIM = (
+    "SELECT e.id, e.destination, e.payload, e.attempts FROM alert_events AS e"
+    " WHERE (CASE WHEN %(id)s::text IS NULL THEN e.next_attempt_at <= now() ELSE e.id = %(id)s END)"
+    "   AND (e.status = 'pending' OR (e.status = 'sending' AND e.claimed_at < now() - %(lease)s::interval))"
+    " ORDER BY e.seq LIMIT %(limit)s FOR UPDATE SKIP LOCKED"
+)
+
+
 def claim(conn: psycopg.Connection, event_id: str | None = None, limit: int = 50) -> list[tuple]:
     """Take due events (or one named event, due or not) and commit the claim."""
-    due = "e.id = %(id)s AND e.status IN ('pending', 'sending')" if event_id else "e.next_attempt_at <= now()"
     with conn.transaction():
-        rows = conn.execute(
-            f"SELECT e.id, e.destination, e.payload, e.attempts FROM alert_events AS e"
-            f" WHERE {due} AND (e.status = 'pending' OR (e.status = 'sending' AND e.claimed_at < now() - %(lease)s::interval))"
-            f" ORDER BY e.seq LIMIT %(limit)s FOR UPDATE SKIP LOCKED",
-            {"id": event_id, "lease": CLAIM_LEASE, "limit": limit},
-        ).fetchall()
+        rows = conn.execute(_CLAIM, {"id": event_id, "lease": CLAIM_LEASE, "limit": limit}).fetchall()
         if rows:
             conn.execute("UPDATE alert_events SET status = 'sending', claimed_at = now() WHERE id = ANY(%s)",
                          [[row[0] for row in rows]])
@@ -199,12 +201,11 @@ def send_pending(conn: psycopg.Connection, settings: AlertSettings) -> list[Outc
 def requeue(conn: psycopg.Connection, event_id: str | None = None, all_failed: bool = False) -> int:
     """Send again: back to pending, attempts reset, a new generation (so the sensor's run
     key is fresh) and a new place at the end of the queue."""
-    condition = "status = 'failed'" if all_failed else "id = %(id)s AND status IN ('failed', 'pending')"
     return conn.execute(
-        f"UPDATE alert_events SET status = 'pending', attempts = 0, generation = generation + 1,"
-        f" seq = nextval(pg_get_serial_sequence('alert_events', 'seq')), next_attempt_at = now(), claimed_at = NULL"
-        f" WHERE {condition}",
-        {"id": event_id},
+        "UPDATE alert_events SET status = 'pending', attempts = 0, generation = generation + 1,"
+        " seq = nextval(pg_get_serial_sequence('alert_events', 'seq')), next_attempt_at = now(), claimed_at = NULL"
+        " WHERE CASE WHEN %(all)s THEN status = 'failed' ELSE id = %(id)s AND status IN ('failed', 'pending') END",
+        {"id": event_id, "all": all_failed},
     ).rowcount
 
 

@@ -141,7 +141,27 @@ def _parse_json(path: Path, raw: bytes) -> dict:
         ) from None
     if not isinstance(document, dict):
         raise ContentError(f"{path}: (top level): expected a JSON object, got {_json_type(document)}")
+    where = nul_path(document)
+    if where is not None:
+        raise ContentError(f"{path}: {where}: contains a NUL character (\\u0000), which PostgreSQL text cannot hold")
     return document
+
+
+def nul_path(value, path: tuple = ()) -> str | None:
+    """The JSON path of the first string (or key) holding U+0000, or None."""
+    if isinstance(value, str):
+        return (_json_path(path) if path else "(top level)") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                return _json_path((*path, key))
+            if (found := nul_path(item, (*path, key))) is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := nul_path(item, (*path, index))) is not None:
+                return found
+    return None
 
 
 def _describe_validation(path: Path, exc: ValidationError, document: dict) -> str:

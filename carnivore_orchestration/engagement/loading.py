@@ -21,9 +21,12 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from carnivore_orchestration.content.loading import nul_path
+
 FIELDS = ("content_type", "content_id", "interaction_type", "sentiment", "sentiment_score", "user_id", "created_at",
           "metadata")
 REQUIRED = ("content_type", "content_id", "interaction_type")
+_COPY = f"COPY content_engagement ({', '.join(FIELDS)}) FROM STDIN"
 
 
 class EngagementError(ValueError):
@@ -52,9 +55,11 @@ class Interaction(BaseModel):
     def _metadata_json(cls, value):
         if isinstance(value, str):
             try:
-                return json.loads(value)
+                value = json.loads(value)
             except json.JSONDecodeError:
                 raise ValueError("must be a JSON object") from None
+        if nul_path(value) is not None:
+            raise ValueError(f"contains a NUL character at {nul_path(value)}, which PostgreSQL cannot store")
         return value
 
     @field_validator("created_at")
@@ -149,7 +154,7 @@ def load_engagement(
             if shift_to_now:
                 newest = max((row.created_at for row in rows if row.created_at is not None), default=None)
                 shift = now - newest if newest is not None else timedelta(0)
-            with cursor.copy(f"COPY content_engagement ({', '.join(FIELDS)}) FROM STDIN") as copy:
+            with cursor.copy(_COPY) as copy:
                 for done, row in enumerate(rows, start=1):
                     copy.write_row((
                         row.content_type, row.content_id, row.interaction_type, row.sentiment, row.sentiment_score,

@@ -47,14 +47,17 @@ def grid_content_unique(conn: psycopg.Connection) -> Outcome:
     return Outcome(duplicates == 0, f"{duplicates} piece(s) of content appear more than once", {"duplicated": duplicates})
 
 
+_COLUMNS = "id, content_type, content_id, content_title, grid_position, engagement_score, rank_score, data"
+_HOMEPAGE_DIFF = (
+    f"SELECT count(*) FROM ((SELECT {_COLUMNS} FROM homepage_grid"
+    f"  EXCEPT SELECT {_COLUMNS} FROM bento_grid_items WHERE grid_position <= 7)"
+    f" UNION ALL (SELECT {_COLUMNS} FROM bento_grid_items WHERE grid_position <= 7"
+    f"  EXCEPT SELECT {_COLUMNS} FROM homepage_grid)) AS diff"
+)
+
+
 def homepage_matches_grid(conn: psycopg.Connection) -> Outcome:
-    columns = "id, content_type, content_id, content_title, grid_position, engagement_score, data"
-    differing = conn.execute(
-        f"SELECT count(*) FROM ((SELECT {columns} FROM homepage_grid"
-        f"  EXCEPT SELECT {columns} FROM bento_grid_items WHERE grid_position <= 7)"
-        f" UNION ALL (SELECT {columns} FROM bento_grid_items WHERE grid_position <= 7"
-        f"  EXCEPT SELECT {columns} FROM homepage_grid)) AS diff"
-    ).fetchone()[0]
+    differing = conn.execute(_HOMEPAGE_DIFF).fetchone()[0]
     return Outcome(differing == 0, f"{differing} row(s) differ between homepage_grid and bento_grid_items",
                    {"differing_rows": differing})
 

@@ -39,6 +39,42 @@ _CURRENT = """
       FROM top_videos WHERE is_active AND last_seen_week = %(week)s
 """
 
+_CANDIDATES = (
+    f"WITH c AS ({_CURRENT})"
+    " SELECT c.content_type, c.content_id, c.title, private.rank_score(c.weekly, e.engagement_score)::float8"
+    " FROM c LEFT JOIN private.item_engagement((SELECT array_agg(content_type) FROM c),"
+    "                                          (SELECT array_agg(content_id) FROM c)) AS e"
+    "   ON e.content_type = c.content_type AND e.content_id = c.content_id"
+)
+
+_WRITE_GRID = (
+    f"WITH c AS ({_CURRENT}),"
+    " e AS (SELECT * FROM private.item_engagement((SELECT array_agg(content_type) FROM grid_stage),"
+    "                                             (SELECT array_agg(content_id) FROM grid_stage)))"
+    " INSERT INTO bento_grid_items AS g (content_type, content_id, content_title, grid_position, weekly_score,"
+    "     engagement_score, rank_score, view_count, share_count, bookmark_count, positive_sentiment_percent,"
+    "     data)"
+    " SELECT s.content_type, s.content_id, s.content_title, s.grid_position, c.weekly,"
+    "        coalesce(e.engagement_score, c.weekly), private.rank_score(c.weekly, e.engagement_score),"
+    "        coalesce(e.views, 0), coalesce(e.shares, 0), coalesce(e.bookmarks, 0),"
+    "        coalesce(e.positive_sentiment_percent, 50), c.data"
+    " FROM grid_stage AS s"
+    " JOIN c ON c.content_type = s.content_type AND c.content_id = s.content_id"
+    " LEFT JOIN e ON e.content_type = s.content_type AND e.content_id = s.content_id"
+    " ON CONFLICT (content_type, content_id) DO UPDATE SET"
+    "   content_title = EXCLUDED.content_title, grid_position = EXCLUDED.grid_position,"
+    "   weekly_score = EXCLUDED.weekly_score, engagement_score = EXCLUDED.engagement_score,"
+    "   rank_score = EXCLUDED.rank_score, view_count = EXCLUDED.view_count,"
+    "   share_count = EXCLUDED.share_count, bookmark_count = EXCLUDED.bookmark_count,"
+    "   positive_sentiment_percent = EXCLUDED.positive_sentiment_percent, data = EXCLUDED.data"
+    " WHERE (g.content_title, g.grid_position, g.weekly_score, g.engagement_score, g.rank_score, g.view_count,"
+    "        g.share_count, g.bookmark_count, g.positive_sentiment_percent, g.data)"
+    "       IS DISTINCT FROM (EXCLUDED.content_title, EXCLUDED.grid_position, EXCLUDED.weekly_score,"
+    "        EXCLUDED.engagement_score, EXCLUDED.rank_score, EXCLUDED.view_count, EXCLUDED.share_count,"
+    "        EXCLUDED.bookmark_count, EXCLUDED.positive_sentiment_percent, EXCLUDED.data)"
+    " RETURNING xmax = 0"
+)
+
 
 def current_candidates(conn: psycopg.Connection) -> tuple[date | None, list[Candidate]]:
     """Active content seen in the latest imported week, scored by the weekly score lifted
@@ -46,14 +82,7 @@ def current_candidates(conn: psycopg.Connection) -> tuple[date | None, list[Cand
     homepage. Only what ranking needs comes back: the JSON of the few items that make
     the grid is joined in by the database when the grid is written."""
     week = conn.execute("SELECT max(week) FROM analyzed_content_weeks").fetchone()[0]
-    rows = conn.execute(
-        f"WITH c AS ({_CURRENT})"
-        " SELECT c.content_type, c.content_id, c.title, private.rank_score(c.weekly, e.engagement_score)::float8"
-        " FROM c LEFT JOIN private.item_engagement((SELECT array_agg(content_type) FROM c),"
-        "                                          (SELECT array_agg(content_id) FROM c)) AS e"
-        "   ON e.content_type = c.content_type AND e.content_id = c.content_id",
-        {"week": week},
-    ).fetchall()
+    rows = conn.execute(_CANDIDATES, {"week": week}).fetchall()
     return week, [Candidate(*row) for row in rows]
 
 
@@ -86,34 +115,7 @@ def rebuild_grid(conn: psycopg.Connection) -> GridChanges:
             "DELETE FROM bento_grid_items AS g WHERE NOT EXISTS"
             " (SELECT FROM grid_stage AS s WHERE s.content_type = g.content_type AND s.content_id = g.content_id)"
         ).rowcount
-        written = conn.execute(
-            f"WITH c AS ({_CURRENT}),"
-            " e AS (SELECT * FROM private.item_engagement((SELECT array_agg(content_type) FROM grid_stage),"
-            "                                             (SELECT array_agg(content_id) FROM grid_stage)))"
-            " INSERT INTO bento_grid_items AS g (content_type, content_id, content_title, grid_position, weekly_score,"
-            "     engagement_score, rank_score, view_count, share_count, bookmark_count, positive_sentiment_percent,"
-            "     data)"
-            " SELECT s.content_type, s.content_id, s.content_title, s.grid_position, c.weekly,"
-            "        coalesce(e.engagement_score, c.weekly), private.rank_score(c.weekly, e.engagement_score),"
-            "        coalesce(e.views, 0), coalesce(e.shares, 0), coalesce(e.bookmarks, 0),"
-            "        coalesce(e.positive_sentiment_percent, 50), c.data"
-            " FROM grid_stage AS s"
-            " JOIN c ON c.content_type = s.content_type AND c.content_id = s.content_id"
-            " LEFT JOIN e ON e.content_type = s.content_type AND e.content_id = s.content_id"
-            " ON CONFLICT (content_type, content_id) DO UPDATE SET"
-            "   content_title = EXCLUDED.content_title, grid_position = EXCLUDED.grid_position,"
-            "   weekly_score = EXCLUDED.weekly_score, engagement_score = EXCLUDED.engagement_score,"
-            "   rank_score = EXCLUDED.rank_score, view_count = EXCLUDED.view_count,"
-            "   share_count = EXCLUDED.share_count, bookmark_count = EXCLUDED.bookmark_count,"
-            "   positive_sentiment_percent = EXCLUDED.positive_sentiment_percent, data = EXCLUDED.data"
-            " WHERE (g.content_title, g.grid_position, g.weekly_score, g.engagement_score, g.rank_score, g.view_count,"
-            "        g.share_count, g.bookmark_count, g.positive_sentiment_percent, g.data)"
-            "       IS DISTINCT FROM (EXCLUDED.content_title, EXCLUDED.grid_position, EXCLUDED.weekly_score,"
-            "        EXCLUDED.engagement_score, EXCLUDED.rank_score, EXCLUDED.view_count, EXCLUDED.share_count,"
-            "        EXCLUDED.bookmark_count, EXCLUDED.positive_sentiment_percent, EXCLUDED.data)"
-            " RETURNING xmax = 0",
-            {"week": week},
-        ).fetchall()
+        written = conn.execute(_WRITE_GRID, {"week": week}).fetchall()
         # Buckets older than the 7-day window (plus its edge hour) are no longer read.
         conn.execute("DELETE FROM private.engagement_buckets WHERE bucket_start < now() - interval '8 days'")
     inserted = sum(1 for (is_new,) in written if is_new)

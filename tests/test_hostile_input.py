@@ -1,0 +1,118 @@
+"""Hostile names and text: stored and read back verbatim, or refused with a clear error;
+and no SQL in the project built by formatting values into strings."""
+
+import ast
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from carnivore_orchestration.content.loading import ContentError, load_week
+from carnivore_orchestration.content.store import write_week
+from carnivore_orchestration.engagement.loading import EngagementError, load_engagement
+from carnivore_orchestration.settings import PACKAGE_DIR
+
+HOSTILE = [
+    "Robert'); DROP TABLE trending_topics;--",
+    'Quotes "double" and \'single\' and `back`',
+    "Backslash \\ and \\\\ and \\x00 spelled out",
+    "100% carnivore, 0% plants; %s %(name)s {} {0}",
+    "Tab\tnewline\ncarriage\rreturn",
+    "Zero\u200bwidth, RTL \u202eoverride, BOM \ufeff, SOH \u0001",
+    "Emoji 🥩🧈 and CJK 肉食 and Ça",
+]
+WEEK = date(2026, 11, 16)
+
+
+def _week_file(tmp_path, topics, description="desc"):
+    document = {"analysis_date": "2026-11-16T10:00:00Z",
+                "analysis": {"trending_topics": [{"topic": name, "description": description, "engagement_score": 50,
+                                                  "mentioned_by": [name]} for name in topics],
+                             "top_videos": [{"video_id": "v'1;--", "title": HOSTILE[3], "views": 1}]}}
+    path = tmp_path / "2026-11-16.json"
+    path.write_text(json.dumps(document, ensure_ascii=False))
+    return path, document
+
+
+def test_hostile_names_round_trip_verbatim(db, tmp_path):
+    long_description = "x'; --" * 17_000  # about 100 KB of text
+    path, document = _week_file(tmp_path, HOSTILE, long_description)
+    write_week(db, WEEK, load_week(path, WEEK))
+    stored = dict(db.execute("SELECT topic_name, full_data FROM trending_topics").fetchall())
+    assert set(stored) == set(HOSTILE)
+    for topic in document["analysis"]["trending_topics"]:
+        assert stored[topic["topic"]] == topic  # the whole item, byte for byte
+    assert db.execute("SELECT length(description) FROM trending_topics LIMIT 1").fetchone()[0] == len(long_description)
+    creators = {row[0] for row in db.execute("SELECT creator_name FROM creators")}
+    assert creators == set(HOSTILE)
+    assert db.execute("SELECT title FROM top_videos WHERE video_id = %s", ["v'1;--"]).fetchone()[0] == HOSTILE[3]
+    slugs = [row[0] for row in db.execute("SELECT topic_slug FROM trending_topics")]
+    assert all(slug.replace("-", "").isalnum() and slug.isascii() for slug in slugs)
+    assert db.execute("SELECT raw_content FROM analyzed_content_weeks").fetchone()[0] == path.read_text()
+
+
+def test_a_100_kb_name_is_refused_clearly(tmp_path):
+    path, _ = _week_file(tmp_path, ["Butter" * 17_000])
+    with pytest.raises(ContentError, match=r"analysis\.trending_topics\[0\]\.topic: String should have at most 500"):
+        load_week(path, WEEK)
+
+
+def test_a_nul_character_is_refused_clearly(tmp_path):
+    path, _ = _week_file(tmp_path, ["Nul \u0000 byte"])
+    with pytest.raises(ContentError, match=r"analysis\.trending_topics\[0\]\.topic: contains a NUL character"):
+        load_week(path, WEEK)
+
+
+def test_hostile_engagement_metadata_round_trips_and_nul_is_refused(db, tmp_path):
+    metadata = {"referrer": HOSTILE[0], "note": HOSTILE[5], "weird key '; --": HOSTILE[3]}
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"content_type": "top_video", "content_id": 1, "interaction_type": "comment",
+                                "metadata": metadata}, ensure_ascii=False))
+    load_engagement(db, good)
+    assert db.execute("SELECT metadata FROM content_engagement").fetchone()[0] == metadata
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"content_type": "top_video", "content_id": 1, "interaction_type": "view",
+                               "metadata": {"note": "nul \u0000"}}))
+    with pytest.raises(EngagementError, match="line 1: metadata: .*NUL character"):
+        load_engagement(db, bad)
+
+
+def _sql_calls(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("execute", "executemany", "copy") and node.args:
+            yield node
+
+
+def _formatted(node) -> bool:
+    """An f-string, `%` or `+` on strings, or str.format() (psycopg's sql.SQL(...).format is fine)."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mod, ast.Add)):
+        return True
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        target = node.func.value
+        composed = isinstance(target, ast.Call) and getattr(target.func, "attr", getattr(target.func, "id", "")) \
+            in ("SQL", "Identifier", "Literal", "Composed")
+        return not composed
+    return False
+
+
+def test_no_sql_is_built_by_formatting_values_into_strings():
+    offenders = []
+    for path in sorted(Path(PACKAGE_DIR).rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for call in _sql_calls(tree):
+            if _formatted(call.args[0]):
+                offenders.append(f"{path.relative_to(PACKAGE_DIR.parent)}:{call.lineno}")
+    assert offenders == [], "pass values as parameters; compose identifiers with psycopg.sql"
+
+
+def test_the_static_check_catches_what_it_should():
+    bad = ast.parse('conn.execute(f"SELECT * FROM t WHERE id = {user_id}")\n'
+                    'conn.execute("SELECT * FROM t WHERE name = \'%s\'" % name)\n'
+                    'conn.execute("SELECT {}".format(x))')
+    good = ast.parse('conn.execute("SELECT %s", [x])\nconn.execute(sql.SQL("SELECT {}").format(sql.Identifier(t)))')
+    assert sum(_formatted(c.args[0]) for c in _sql_calls(bad)) == 3
+    assert sum(_formatted(c.args[0]) for c in _sql_calls(good)) == 0
