@@ -62,8 +62,11 @@ MATRIX: dict[tuple[str, str], str] = {
     ("content_engagement", "INSERT with user A's id"): "rls allowed rls rls allowed allowed",
     ("content_engagement", "UPDATE"): "denied denied denied denied denied all",
     ("content_engagement", "DELETE"): "denied denied denied denied denied all",
-    **{(p, op): v for p in ("content_engagement_default", "content_engagement_<this month>")
+    **{(p, op): v for p in ("content_engagement_default", "content_engagement_<this month>",
+                             "content_engagement_<next month>")
        for op, v in _CLOSED.items()},
+    # Until its month comes, any row for it would be from the future.
+    ("content_engagement_<next month>", "INSERT"): "denied denied denied denied denied raises",
     ("user_interests", "SELECT"): "none own own all all all",
     ("user_interests", "INSERT with user A's id"): "denied allowed rls rls allowed allowed",
     ("user_interests", "UPDATE"): "denied own own all all all",

@@ -4,7 +4,7 @@ Never asserted as a superuser, except in the column that documents the owner."""
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from psycopg import errors, sql
@@ -68,12 +68,17 @@ def world(shared_db):
                        " VALUES ('editors', 'new_topic', 'k', '{}') RETURNING id").fetchone()[0]
     db.execute("INSERT INTO alert_attempts (event_id, url, duration_ms) VALUES (%s, 'http://127.0.0.1/', 1)", [event])
     db.execute("INSERT INTO alert_endpoints (url, reason) VALUES ('http://127.0.0.1/gone', '410')")
-    this_month = "content_engagement_" + datetime.now(timezone.utc).strftime("%Y_%m")
-    return {"db": db, "ids": ids, "event": event, "this_month": this_month}
+    today = datetime.now(timezone.utc)
+    this_month = "content_engagement_" + today.strftime("%Y_%m")
+    next_month = "content_engagement_" + (today.replace(day=28) + timedelta(days=5)).strftime("%Y_%m")
+    db.execute("INSERT INTO content_engagement (content_type, content_id, interaction_type)"
+               " VALUES ('top_video', 3, 'view')")  # this month's partition has a row of its own too
+    return {"db": db, "ids": ids, "event": event, "this_month": this_month, "next_month": next_month}
 
 
 def _object(world, name):
-    return world["this_month"] if name == "content_engagement_<this month>" else name
+    return {"content_engagement_<this month>": world["this_month"],
+            "content_engagement_<next month>": world["next_month"]}.get(name, name)
 
 
 def _insert(world, obj):
@@ -111,6 +116,10 @@ def _insert(world, obj):
     }
     if obj == world["this_month"]:
         return (f"INSERT INTO {obj} (content_type, content_id, interaction_type) VALUES ('top_video', 2, 'view')", [])
+    if obj == world["next_month"]:
+        # Every timestamp that partition takes is in the future, which the CHECK refuses.
+        return (f"INSERT INTO {obj} (content_type, content_id, interaction_type, created_at)"
+                " VALUES ('top_video', 2, 'view', now())", [])
     return statements[obj]
 
 
@@ -167,7 +176,7 @@ def _outcome(world, actor, statement, params):
         if "row-level security" in message:
             return "rls"
         return "denied" if "permission denied" in message else "raises"
-    except (errors.RaiseException, errors.ForeignKeyViolation):
+    except (errors.RaiseException, errors.ForeignKeyViolation, errors.CheckViolation):
         return "raises"
 
 
