@@ -326,3 +326,16 @@ def test_rerank_and_bulk_loads_run_side_by_side_without_deadlock(imported, db_ur
     assert errors_seen == []
     shares = imported.execute("SELECT sum(share_count) FROM bento_grid_items").fetchone()[0]
     assert shares == 2 * 3 * len(rows)
+
+
+def test_the_hourly_and_monthly_schedules():
+    from datetime import datetime, timezone
+
+    from carnivore_orchestration.defs.schedules import hourly_rerank_schedule, monthly_partition_schedule
+
+    at = datetime(2026, 12, 1, 0, 0, tzinfo=timezone.utc)
+    hourly = hourly_rerank_schedule(dg.build_schedule_context(scheduled_execution_time=at))
+    monthly = monthly_partition_schedule(dg.build_schedule_context(scheduled_execution_time=at))
+    assert hourly.tags["carnivore/hour"] == "2026-12-01T00:00Z" and monthly.tags["carnivore/month"] == "2026-12"
+    assert (hourly_rerank_schedule.cron_schedule, monthly_partition_schedule.cron_schedule) == ("0 * * * *", "0 0 1 * *")
+    assert hourly_rerank_schedule.execution_timezone == monthly_partition_schedule.execution_timezone == "UTC"

@@ -31,37 +31,35 @@ def weekly_import_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunReque
     return dg.RunRequest(partition_key=monday, tags={"carnivore/week": monday})
 
 
+def _stamped_schedule(name: str, job, cron: str, description: str, tag: str, stamp: str) -> dg.ScheduleDefinition:
+    """A UTC schedule for an unpartitioned job, tagging each run with its slot."""
+
+    @dg.schedule(name=name, job=job, cron_schedule=cron, execution_timezone="UTC",
+                 default_status=automation_status(), description=description)
+    def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        return dg.RunRequest(tags={tag: context.scheduled_execution_time.strftime(stamp)})
+
+    return _schedule
+
+
 hourly_rerank_job = dg.define_asset_job(
     "hourly_rerank_job",
     selection=dg.AssetSelection.assets("bento_grid_items", "homepage_grid"),
     description="Re-score the grid from the last 24 hours of engagement, re-rank it and refresh homepage_grid.",
 )
-
-
-@dg.schedule(
-    job=hourly_rerank_job,
-    cron_schedule="0 * * * *",
-    execution_timezone="UTC",
-    default_status=automation_status(),
-    description="Every hour: old interactions age out of the 24-hour window and the grid follows readers.",
+hourly_rerank_schedule = _stamped_schedule(
+    "hourly_rerank_schedule", hourly_rerank_job, "0 * * * *",
+    "Every hour: old interactions age out of the 24-hour window and the grid follows readers.",
+    "carnivore/hour", "%Y-%m-%dT%H:00Z",
 )
-def hourly_rerank_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return dg.RunRequest(tags={"carnivore/hour": context.scheduled_execution_time.strftime("%Y-%m-%dT%H:00Z")})
-
 
 monthly_partition_job = dg.define_asset_job(
     "monthly_partition_job",
     selection=dg.AssetSelection.assets("content_engagement_partitions"),
     description="Make content_engagement's partitions for this month and the next three.",
 )
-
-
-@dg.schedule(
-    job=monthly_partition_job,
-    cron_schedule="0 0 1 * *",
-    execution_timezone="UTC",
-    default_status=automation_status(),
-    description="The first of each month, 00:00 UTC: partitions for the months ahead.",
+monthly_partition_schedule = _stamped_schedule(
+    "monthly_partition_schedule", monthly_partition_job, "0 0 1 * *",
+    "The first of each month, 00:00 UTC: partitions for the months ahead.",
+    "carnivore/month", "%Y-%m",
 )
-def monthly_partition_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return dg.RunRequest(tags={"carnivore/month": context.scheduled_execution_time.strftime("%Y-%m")})
