@@ -39,6 +39,62 @@ def migrate() -> None:
     click.echo(f"{len(applied)} migration(s) applied; the database is up to date.")
 
 
+@main.command()
+@click.option("--port", default=3000, show_default=True, help="Port of the Dagster UI.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the UI listens on.")
+def dev(port: int, host: str) -> None:
+    """The Dagster UI and daemon on this project, with Dagster's state in PostgreSQL."""
+    import os
+    import signal
+    import subprocess
+
+    from carnivore_orchestration.db.dagster_storage import dagster_storage_url
+    from carnivore_orchestration.settings import PROJECT_ROOT, carnivore_home
+
+    with _fail_cleanly():
+        url = database_url()
+        click.echo(f"PostgreSQL: {redact(url)}")
+        click.echo(f"Migrations: {_migrate_quietly()} applied, the schema is up to date")
+        storage = dagster_storage_url()
+    click.echo(f"Dagster's storage: {redact(storage)}")
+    local = carnivore_home() / "dagster"
+    local.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(PROJECT_ROOT),  # so that the project's dagster.yaml is the one used
+        "CARNIVORE_DAGSTER_STORAGE_URL": storage,
+        "CARNIVORE_DAGSTER_LOCAL_DIR": str(local),
+        "CARNIVORE_DATABASE_URL": url,  # run workers use the server this command started
+    }
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", host, "-p", str(port)]
+
+    def restore_signals():
+        # A process started from a backgrounded shell inherits ignored SIGINT/SIGTERM.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    server = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, start_new_session=True,
+                              preexec_fn=restore_signals)
+    click.echo(f"Dagster UI: http://{host}:{port} (Ctrl-C stops it)")
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        click.echo("Stopping Dagster…")
+        os.killpg(server.pid, signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+    sys.exit(0 if server.returncode in (0, -signal.SIGINT, 130) else server.returncode)
+
+
 @main.group()
 def db() -> None:
     """Inspect and control the database server."""

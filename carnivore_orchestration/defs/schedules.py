@@ -6,6 +6,12 @@ WEEKLY_IMPORT_ASSETS = ["analyzed_content", "trending_topics", "top_videos", "cr
                         "homepage_grid"]
 
 
+# Jobs that write the grid run one at a time (dagster.yaml limits this tag to 1), and
+# failed scheduled runs are retried from the failed step, twice at most.
+GRID_WRITER = {"carnivore/writes": "grid"}
+RETRIED = {"dagster/max_retries": "2", "dagster/retry_strategy": "FROM_FAILURE"}
+
+
 def automation_status() -> dg.DefaultScheduleStatus:
     """Schedules run by default; CARNIVORE_AUTOMATION=off turns them off (staging)."""
     off = os.environ.get("CARNIVORE_AUTOMATION", "on").strip().lower() in {"off", "0", "false", "no"}
@@ -16,6 +22,7 @@ weekly_import_job = dg.define_asset_job(
     "weekly_import_job",
     selection=dg.AssetSelection.assets(*WEEKLY_IMPORT_ASSETS),
     description="Import one week's analyzed_content.json and rebuild the homepage grid.",
+    tags={**GRID_WRITER, **RETRIED},
 )
 
 
@@ -46,6 +53,7 @@ hourly_rerank_job = dg.define_asset_job(
     "hourly_rerank_job",
     selection=dg.AssetSelection.assets("bento_grid_items", "homepage_grid"),
     description="Re-score the grid from the last 24 hours of engagement, re-rank it and refresh homepage_grid.",
+    tags={**GRID_WRITER, **RETRIED},
 )
 hourly_rerank_schedule = _stamped_schedule(
     "hourly_rerank_schedule", hourly_rerank_job, "0 * * * *",
@@ -57,6 +65,7 @@ monthly_partition_job = dg.define_asset_job(
     "monthly_partition_job",
     selection=dg.AssetSelection.assets("content_engagement_partitions"),
     description="Make content_engagement's partitions for this month and the next three.",
+    tags=RETRIED,
 )
 monthly_partition_schedule = _stamped_schedule(
     "monthly_partition_schedule", monthly_partition_job, "0 0 1 * *",

@@ -1,0 +1,58 @@
+"""Where Dagster keeps its own state: a database of its own on the project's server."""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+from psycopg import errors, sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from carnivore_orchestration.db.connection import database_url, with_driver
+
+STORAGE_URL_ENV = "CARNIVORE_DAGSTER_DATABASE_URL"
+
+
+def dagster_storage_url() -> str:
+    """A psycopg2 URL for Dagster's storage: CARNIVORE_DAGSTER_DATABASE_URL if set, or
+    the project's server with a `<database>_dagster` database, created on first use."""
+    configured = os.environ.get(STORAGE_URL_ENV, "").strip()
+    url = configured or _sibling_database(database_url())
+    return with_driver(url if "://" in url else _as_url(url), "psycopg2")
+
+
+def _sibling_database(url: str) -> str:
+    params = conninfo_to_dict(url)
+    name = f"{params.get('dbname') or 'postgres'}_dagster"
+    with psycopg.connect(url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            except errors.DuplicateDatabase:
+                pass
+    if "://" in url:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).set(database=name).render_as_string(hide_password=False)
+    return make_conninfo(url, dbname=name)
+
+
+def _as_url(conninfo: str) -> str:
+    from urllib.parse import quote
+
+    params = conninfo_to_dict(conninfo)
+    user = quote(params.pop("user", "postgres"))
+    password = params.pop("password", None)
+    auth = f"{user}:{quote(password)}@" if password else f"{user}@"
+    host = params.pop("host", "")
+    port = params.pop("port", None)
+    dbname = params.pop("dbname", "postgres")
+    location = host if host and not host.startswith("/") else ""
+    if host.startswith("/"):
+        params["host"] = host
+    if port and location:
+        location += f":{port}"
+    elif port:
+        params["port"] = port
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return f"postgresql://{auth}{location}/{dbname}" + (f"?{query}" if query else "")
