@@ -117,3 +117,12 @@ def act_as(db):
             yield db
 
     return acting
+
+
+@pytest.fixture
+def dev_server(tmp_path, empty_db_url):
+    """`carnivore dev` on a free port with a fresh CARNIVORE_HOME and an empty database:
+    (port, process, database URL, log path)."""
+    from dev_server import start_dev_server
+
+    yield from start_dev_server(tmp_path, empty_db_url)

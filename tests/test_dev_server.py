@@ -1,14 +1,8 @@
 """`carnivore dev`: the Dagster UI and daemon on one command, with Dagster's state in
 PostgreSQL, stopped cleanly by Ctrl-C."""
 
-import json
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import psycopg
@@ -16,57 +10,13 @@ import pytest
 from psycopg.conninfo import make_conninfo
 
 from carnivore_orchestration.settings import PROJECT_ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _get(url: str, timeout: float = 2.0):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.status, response.read()
-
-
-def _graphql(port: int, query: str) -> dict:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
-                                     headers={"content-type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
-
-
-@pytest.fixture
-def dev_server(tmp_path, empty_db_url):
-    port = _free_port()
-    env = {**os.environ, "CARNIVORE_HOME": str(tmp_path / "home"), "CARNIVORE_DATABASE_URL": empty_db_url,
-           "CARNIVORE_AUTOMATION": "off"}
-    env.pop("DAGSTER_HOME", None)
-    log = open(tmp_path / "dev.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "carnivore_orchestration.cli", "dev", "--port", str(port)],
-                               env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if _get(f"http://127.0.0.1:{port}/server_info")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.5)
-        assert process.poll() is None, (tmp_path / "dev.log").read_text()
-    else:
-        os.killpg(process.pid, signal.SIGKILL)
-        pytest.fail("the Dagster UI did not answer within 120 s:\n" + (tmp_path / "dev.log").read_text())
-    yield port, process, empty_db_url, tmp_path / "dev.log"
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+from dev_server import graphql
 
 
 @pytest.mark.slow
 def test_one_command_serves_the_ui_with_state_in_postgres(dev_server):
     port, process, url, log = dev_server
-    data = _graphql(port, "{ assetNodes { assetKey { path } } }")
+    data = graphql(port, "{ assetNodes { assetKey { path } } }")
     keys = {"/".join(node["assetKey"]["path"]) for node in data["data"]["assetNodes"]}
     assert {"analyzed_content", "trending_topics", "top_videos", "creators", "bento_grid_items", "homepage_grid",
             "content_engagement_partitions"} <= keys
