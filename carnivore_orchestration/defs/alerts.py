@@ -1,3 +1,5 @@
+import os
+
 import dagster as dg
 
 from carnivore_orchestration.alerts.delivery import AlertSettings, deliver_event
@@ -8,7 +10,18 @@ class AlertConfig(dg.Config):
     event_id: str
 
 
-@dg.op(description="POST one outbox event, signed; retried with backoff while the outbox says so.")
+# Unexpected errors (the database restarting, say) are retried too; the delay follows
+# CARNIVORE_ALERT_RETRY_BASE_SECONDS, because Dagster really sleeps it, even in tests.
+_UNEXPECTED_ERRORS = dg.RetryPolicy(
+    max_retries=3,
+    delay=float(os.environ.get("CARNIVORE_ALERT_RETRY_BASE_SECONDS", "2")),
+    backoff=dg.Backoff.EXPONENTIAL,
+    jitter=dg.Jitter.PLUS_MINUS,
+)
+
+
+@dg.op(description="POST one outbox event, signed; retried with backoff while the outbox says so.",
+       retry_policy=_UNEXPECTED_ERRORS)
 def deliver_alert(context: dg.OpExecutionContext, config: AlertConfig, postgres: PostgresResource) -> None:
     settings = AlertSettings.from_env()
     with postgres.connect(autocommit=True) as conn:
