@@ -78,9 +78,26 @@ def test_redact_hides_every_form_of_password(url):
     assert "hunter2" not in redact(url)
 
 
-def test_with_driver_names_the_driver_and_keeps_the_rest():
-    url = "postgresql://postgres@/carnivore?host=/tmp/sock&port=5432"
-    assert with_driver(url, "psycopg2").startswith("postgresql+psycopg2://postgres@/carnivore?host=")
+@pytest.mark.parametrize(
+    "conninfo",
+    [
+        "postgresql://postgres@/carnivore?host=/tmp/sock&port=5432",
+        "user=postgres dbname=carnivore host=/tmp/sock port=5432",
+        "postgresql://u:p%40ss@db.example.test:6543/carnivore?sslmode=require",
+        "user=u password=p@ss host=db.example.test port=6543 dbname=carnivore sslmode=require",
+    ],
+)
+def test_with_driver_names_the_driver_and_keeps_the_connection(conninfo):
+    from psycopg.conninfo import conninfo_to_dict
+    from sqlalchemy.engine import make_url
+
+    url = with_driver(conninfo, "psycopg2")
+    assert url.startswith("postgresql+psycopg2://")
+    # psycopg2 through SQLAlchemy must reach the same server, database and user.
+    args = make_url(url).translate_connect_args(username="user", database="dbname")
+    args.update(make_url(url).query)
+    expected = conninfo_to_dict(conninfo)
+    assert {k: str(v) for k, v in args.items()} == expected
 
 
 def test_the_console_script_is_installed():

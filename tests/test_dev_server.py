@@ -35,10 +35,9 @@ def test_the_instance_config_queues_runs_and_retries_scheduled_jobs(tmp_path, mo
     from dagster._core.instance.ref import InstanceRef
 
     from carnivore_orchestration.db.connection import with_driver
-    from carnivore_orchestration.db.dagster_storage import _as_url
     from carnivore_orchestration.definitions import defs
 
-    monkeypatch.setenv("CARNIVORE_DAGSTER_STORAGE_URL", with_driver(_as_url(empty_db_url), "psycopg2"))
+    monkeypatch.setenv("CARNIVORE_DAGSTER_STORAGE_URL", with_driver(empty_db_url, "psycopg2"))
     monkeypatch.setenv("CARNIVORE_DAGSTER_LOCAL_DIR", str(tmp_path))
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path), config_dir=str(PROJECT_ROOT))) as instance:
         coordinator = instance.run_coordinator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from carnivore_orchestration.db import embedded
@@ -38,13 +38,26 @@ def redact(conninfo: str) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def with_driver(url: str, driver: str) -> str:
-    """The same URL for SQLAlchemy with an explicit driver, e.g. `psycopg2` for dagster-postgres.
+def with_driver(conninfo: str, driver: str) -> str:
+    """The same connection (URL or key=value) as a SQLAlchemy URL with an explicit
+    driver, e.g. `psycopg2` for dagster-postgres.
 
     SQLAlchemy 2.1 reads a bare `postgresql://` as psycopg 3, which dagster-postgres
     cannot use; naming the driver keeps each consumer on the one it was built for.
     """
-    return make_url(url).set(drivername=f"postgresql+{driver}").render_as_string(hide_password=False)
+    drivername = f"postgresql+{driver}"
+    if "://" in conninfo:
+        return make_url(conninfo).set(drivername=drivername).render_as_string(hide_password=False)
+    params = conninfo_to_dict(conninfo)
+    port = params.pop("port", None)
+    url = URL.create(drivername, username=params.pop("user", None), password=params.pop("password", None),
+                     database=params.pop("dbname", None), query=params)
+    # A socket directory is a query parameter, not a host name: libpq reads it from ?host=.
+    if port and "host" in params and params["host"].startswith("/"):
+        url = url.update_query_dict({"port": port})
+    elif port:
+        url = url.set(host=url.query.get("host"), port=int(port)).difference_update_query(["host"])
+    return url.render_as_string(hide_password=False)
 
 
 def connect(url: str | None = None, **kwargs) -> psycopg.Connection:

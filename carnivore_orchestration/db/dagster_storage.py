@@ -18,7 +18,7 @@ def dagster_storage_url() -> str:
     the project's server with a `<database>_dagster` database, created on first use."""
     configured = os.environ.get(STORAGE_URL_ENV, "").strip()
     url = configured or _sibling_database(database_url())
-    return with_driver(url if "://" in url else _as_url(url), "psycopg2")
+    return with_driver(url, "psycopg2")
 
 
 def _sibling_database(url: str) -> str:
@@ -36,23 +36,3 @@ def _sibling_database(url: str) -> str:
         return make_url(url).set(database=name).render_as_string(hide_password=False)
     return make_conninfo(url, dbname=name)
 
-
-def _as_url(conninfo: str) -> str:
-    from urllib.parse import quote
-
-    params = conninfo_to_dict(conninfo)
-    user = quote(params.pop("user", "postgres"))
-    password = params.pop("password", None)
-    auth = f"{user}:{quote(password)}@" if password else f"{user}@"
-    host = params.pop("host", "")
-    port = params.pop("port", None)
-    dbname = params.pop("dbname", "postgres")
-    location = host if host and not host.startswith("/") else ""
-    if host.startswith("/"):
-        params["host"] = host
-    if port and location:
-        location += f":{port}"
-    elif port:
-        params["port"] = port
-    query = "&".join(f"{k}={v}" for k, v in params.items())
-    return f"postgresql://{auth}{location}/{dbname}" + (f"?{query}" if query else "")
