@@ -1,38 +1,47 @@
-"""Fresh, migrated databases for one benchmark each, on the project's server."""
+"""Fresh, migrated databases for one benchmark each, on the bench's server."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from contextlib import contextmanager
+from functools import cache
 
-import psycopg
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
-
-from carnivore_orchestration.db import migrations
 from carnivore_orchestration.db.connection import database_url
+from carnivore_orchestration.db.scratch import create_database, create_migrated_template, drop_database, with_dbname
+
+_counter = itertools.count()
 
 
 def admin_url() -> str:
-    return make_conninfo(database_url(), dbname="postgres")
+    return with_dbname(database_url(), "postgres")
+
+
+@cache
+def _template(admin: str) -> str:
+    """Migrated once per run, copied for each benchmark; see drop_template()."""
+    name = f"carnivore_bench_template_{os.getpid()}"
+    create_migrated_template(admin, name)
+    return name
+
+
+def drop_template() -> None:
+    if _template.cache_info().currsize:
+        admin = admin_url()
+        drop_database(admin, _template(admin))
+        _template.cache_clear()
 
 
 @contextmanager
 def fresh_database(label: str):
     """A new database with every migration applied; dropped afterwards."""
     admin = admin_url()
-    name = f"carnivore_bench_{label}_{os.getpid()}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = make_conninfo(admin, dbname=name)
+    name = f"carnivore_bench_{label}_{os.getpid()}_{next(_counter)}"
+    url = create_database(admin, name, _template(admin))
     try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            migrations.migrate(conn)
         yield url
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        drop_database(admin, name)
 
 
 def percentile(samples: list[float], fraction: float) -> float:

@@ -202,3 +202,35 @@ def personalized(samples: int) -> dict:
                 latencies.append((time.perf_counter() - started) * 1000)
             result[label] = {"p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)}
     return result
+
+
+def freshness(history: int, samples: int) -> dict:
+    """How long after an interaction is written its item's new counts and score can be
+    read, from another connection (as the website would read them): ours against the
+    blueprint's per-row trigger, on an item with `history` interactions this week."""
+    result = {}
+    for label in ("ours", "blueprint_per_row_trigger"):
+        with fresh_database(f"fresh_{label}") as url, psycopg.connect(url, autocommit=True) as writer, \
+                psycopg.connect(url, autocommit=True) as reader:
+            seed_grid(writer, 1)
+            if label != "ours":
+                writer.execute((Path(__file__).parent / "blueprint_scoring.sql").read_text())
+                # Loading the history through its per-row trigger would take minutes
+                # (each row recounts the ones before it); the item's row is stale until
+                # the first measured insert, which recounts everything anyway.
+                writer.execute("ALTER TABLE content_engagement DISABLE TRIGGER engagement_recalculate_score")
+            copy_rows(writer, events(history, items=1))
+            writer.execute("ALTER TABLE content_engagement ENABLE TRIGGER ALL")
+            writer.execute("ANALYZE content_engagement")
+            read = "SELECT view_count FROM bento_grid_items WHERE content_type = 'top_video' AND content_id = 1"
+            latencies = []
+            for _ in range(samples):
+                before = reader.execute(read).fetchone()[0]
+                started = time.perf_counter()
+                writer.execute("INSERT INTO content_engagement (content_type, content_id, interaction_type)"
+                               " VALUES ('top_video', 1, 'view')")
+                while reader.execute(read).fetchone()[0] == before:
+                    pass  # not visible yet: read again
+                latencies.append((time.perf_counter() - started) * 1000)
+            result[label] = {"p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)}
+    return result

@@ -40,6 +40,21 @@ def migrate() -> None:
 
 
 @main.command()
+@click.option("--quick", is_flag=True, help="Small sizes and short runs (under a minute), as CI runs it.")
+def bench(quick: bool) -> None:
+    """Every benchmark against its baseline in the same run (same as `python -m bench`)."""
+    import subprocess
+    import sys
+
+    from carnivore_orchestration.settings import PROJECT_ROOT
+
+    if not (PROJECT_ROOT / "bench" / "__main__.py").exists():
+        raise click.ClickException(f"no bench/ in {PROJECT_ROOT}: benchmarks run from a checkout of the project")
+    done = subprocess.run([sys.executable, "-m", "bench", *(["--quick"] if quick else [])], cwd=PROJECT_ROOT)
+    sys.exit(done.returncode)
+
+
+@main.command()
 @click.option("--port", default=3000, show_default=True, help="Port of the Dagster UI.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the UI listens on.")
 def dev(port: int, host: str) -> None:

@@ -15,31 +15,11 @@ from contextlib import contextmanager
 
 import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
-from carnivore_orchestration.db import migrations
 from carnivore_orchestration.db.connection import database_url
+from carnivore_orchestration.db.scratch import create_database, create_migrated_template, drop_database, with_dbname
 
 _counter = itertools.count()
-
-
-def _with_dbname(url: str, dbname: str) -> str:
-    return make_conninfo(url, dbname=dbname)
-
-
-def _create_database(admin_url: str, name: str, template: str | None = None) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-        if template:
-            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
-        conn.execute(statement)
-
-
-def _drop_database(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")
@@ -51,27 +31,25 @@ def server_url() -> str:
 @pytest.fixture(scope="session")
 def admin_url(server_url: str) -> str:
     """The server's maintenance database, from which test databases are created."""
-    return _with_dbname(server_url, "postgres")
+    return with_dbname(server_url, "postgres")
 
 
 @pytest.fixture(scope="session")
 def template_db(admin_url: str) -> str:
     name = f"carnivore_test_template_{os.getpid()}"
-    _create_database(admin_url, name)
-    with psycopg.connect(_with_dbname(admin_url, name), autocommit=True) as conn:
-        migrations.migrate(conn)
+    create_migrated_template(admin_url, name)
     yield name
-    _drop_database(admin_url, name)
+    drop_database(admin_url, name)
 
 
 @contextmanager
 def _database(admin_url: str, template: str | None):
     name = f"carnivore_test_{os.getpid()}_{next(_counter)}"
-    _create_database(admin_url, name, template)
+    url = create_database(admin_url, name, template)
     try:
-        yield _with_dbname(admin_url, name)
+        yield url
     finally:
-        _drop_database(admin_url, name)
+        drop_database(admin_url, name)
 
 
 @pytest.fixture

