@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from bench.databases import fresh_database, percentile
 
@@ -30,11 +31,10 @@ def events(count: int, items: int, seed: int = 3, now: datetime | None = None, d
     return rows
 
 
-def copy_rows(conn: psycopg.Connection, rows: list[tuple]) -> float:
+def copy_rows(conn: psycopg.Connection, rows: list[tuple], table: str = "content_engagement") -> float:
+    statement = sql.SQL("COPY {} (content_type, content_id, interaction_type, sentiment, created_at) FROM STDIN")
     started = time.perf_counter()
-    with conn.transaction(), conn.cursor().copy(
-        "COPY content_engagement (content_type, content_id, interaction_type, sentiment, created_at) FROM STDIN"
-    ) as copy:
+    with conn.transaction(), conn.cursor().copy(statement.format(sql.Identifier(table))) as copy:
         for row in rows:
             copy.write_row(row)
     return time.perf_counter() - started
@@ -53,16 +53,22 @@ def bulk_ingest(rows_count: int) -> dict:
     rows = events(rows_count, items=1_000)
     result = {}
     # Plain: the same table without the scoring trigger (the audit trigger stays, as it
-    # does for every writer); bare: no triggers at all, the physical limit of COPY here.
+    # does for every writer); bare: no triggers at all; unindexed: a plain table of the
+    # same columns with no index, constraint or partition, the physical limit of COPY.
     disabled = {"with_scoring": [], "plain_copy": ["engagement_tracking"],
                 "bare_copy": ["engagement_tracking", "audit_insert"]}
     for label, triggers in disabled.items():
         with fresh_database(f"ingest_{label}") as url, psycopg.connect(url, autocommit=True) as conn:
             seed_grid(conn, 100)
             for trigger in triggers:
-                conn.execute(f"ALTER TABLE content_engagement DISABLE TRIGGER {trigger}")
+                disable = sql.SQL("ALTER TABLE content_engagement DISABLE TRIGGER {}")
+                conn.execute(disable.format(sql.Identifier(trigger)))
             seconds = copy_rows(conn, rows)
             result[label] = {"seconds": seconds, "rows_per_s": rows_count / seconds}
+    with fresh_database("ingest_unindexed") as url, psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE unindexed_engagement (LIKE content_engagement INCLUDING DEFAULTS)")
+        seconds = copy_rows(conn, rows, table="unindexed_engagement")
+        result["unindexed_copy"] = {"seconds": seconds, "rows_per_s": rows_count / seconds}
     return result
 
 
