@@ -192,6 +192,18 @@ def machine(url: str) -> dict:
             "server": f"PostgreSQL {version.split()[0]} on {address}"}
 
 
+def check_connections(url: str, clients: int) -> None:
+    """The pool is compared with as many direct connections: a server given by
+    CARNIVORE_DATABASE_URL must allow them, or the run would fail half-way."""
+    with psycopg.connect(url) as conn:
+        allowed = int(conn.execute("SHOW max_connections").fetchone()[0])
+    if allowed < clients + 10:
+        raise SystemExit(f"the server in CARNIVORE_DATABASE_URL allows {allowed} connections; the pool benchmark"
+                         f" compares {clients:,} pooled clients with {clients:,} direct ones: raise its"
+                         f" max_connections to {clients + 100:,}, or unset CARNIVORE_DATABASE_URL to let the bench"
+                         " start its own server")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="small sizes and short runs, for CI (under a minute)")
@@ -211,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
             url = stack.enter_context(loopback_server())
             os.environ["CARNIVORE_DATABASE_URL"] = url  # for the child processes and the jobs
             print(f"- a fresh PostgreSQL on {url.split('@')[1].split('/')[0]} for this run", flush=True)
+        else:
+            check_connections(url, size["pool_clients"])
         try:
             rows, raw = measure(size, Steps())
             about = machine(url)

@@ -45,5 +45,7 @@ def fresh_database(label: str):
 
 
 def percentile(samples: list[float], fraction: float) -> float:
+    if not samples:
+        raise ValueError("no samples to take a percentile of")
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]

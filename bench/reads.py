@@ -66,7 +66,8 @@ def pooled(clients: int, pool_size: int, seconds: float, rate: float, flat_out: 
     result = {"pool_size": pool_size}
     with homepage_database("pool") as url:
         server = conninfo_to_dict(url)
-        with pgbouncer(server["host"], int(server["port"]), server["dbname"], pool_size, clients + 100) as pool_url:
+        port = int(server.get("port") or 5432)
+        with pgbouncer(server["host"], port, server["dbname"], pool_size, clients + 100) as pool_url:
             for label, target in (("pgbouncer", pool_url), ("direct", url)):
                 result[label] = pgbench.run(target, script(OURS), clients, seconds, rate=rate).summary()
                 if flat_out:
