@@ -53,7 +53,7 @@ def run_weekly_import(size: dict) -> dict:
             with fresh_database(f"{label}_large") as url:
                 results[f"large_{label}"] = weekly_import.in_child(function, url, large)
     # A week of the real size: timed in this process (its memory is not a figure).
-    sample = str(content_dir() / f"{weekly_import.WEEK.isoformat()}.json")
+    sample = str(content_dir() / f"{weekly_import.WEEK.isoformat()}.json")  # the newest
     for label, function in (("ours", weekly_import.ours), ("row_at_a_time", weekly_import.row_at_a_time)):
         with fresh_database(f"{label}_sample") as url:
             results[f"sample_{label}"] = function(url, sample)

@@ -16,6 +16,11 @@ from psycopg import sql
 
 from bench.databases import fresh_database, percentile
 
+def blueprint_scoring() -> str:
+    """The blueprint's per-row scoring trigger, replacing ours (see the file)."""
+    return (Path(__file__).parent / "blueprint_scoring.sql").read_text()
+
+
 KINDS = ["view"] * 6 + ["click", "share", "bookmark", "comment"]
 
 
@@ -75,13 +80,12 @@ def bulk_ingest(rows_count: int) -> dict:
 def blueprint_trigger(rows_count: int) -> dict:
     """The same events into our design and into the blueprint's per-row trigger."""
     rows = events(rows_count, items=20, days=1)
-    sql_text = (Path(__file__).parent / "blueprint_scoring.sql").read_text()
     result = {}
     for label in ("ours", "blueprint_per_row_trigger"):
         with fresh_database(f"trigger_{label}") as url, psycopg.connect(url, autocommit=True) as conn:
             seed_grid(conn, 20)
             if label != "ours":
-                conn.execute(sql_text)
+                conn.execute(blueprint_scoring())
             seconds = copy_rows(conn, rows)
             result[label] = {"seconds": seconds, "rows_per_s": rows_count / seconds}
     return result
@@ -141,7 +145,7 @@ def rerank(candidates: int) -> dict:
         result["ours"] = {"seconds": time.perf_counter() - started, "moved": changes.moved}
 
     with fresh_database("rerank_blueprint") as url, psycopg.connect(url, autocommit=True) as conn:
-        conn.execute((Path(__file__).parent / "blueprint_scoring.sql").read_text())
+        conn.execute(blueprint_scoring())
         conn.execute("ALTER TABLE bento_grid_items DROP CONSTRAINT bento_grid_position_range")
         conn.execute("ALTER TABLE content_engagement DISABLE TRIGGER engagement_recalculate_score")
         _current_videos(conn, candidates)
@@ -220,7 +224,7 @@ def freshness(history: int, samples: int) -> dict:
                 psycopg.connect(url, autocommit=True) as reader:
             seed_grid(writer, 1)
             if label != "ours":
-                writer.execute((Path(__file__).parent / "blueprint_scoring.sql").read_text())
+                writer.execute(blueprint_scoring())
                 # Loading the history through its per-row trigger would take minutes
                 # (each row recounts the ones before it); the item's row is stale until
                 # the first measured insert, which recounts everything anyway.

@@ -11,12 +11,11 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
-from datetime import date
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from bench import pgbench
+from bench import pgbench, weekly_import
 from bench.databases import fresh_database, percentile
 from bench.server import pgbouncer
 
@@ -32,19 +31,13 @@ def script(query: str) -> str:
 
 @contextmanager
 def homepage_database(label: str):
-    from carnivore_orchestration.content.loading import load_week
-    from carnivore_orchestration.content.store import write_week
-    from carnivore_orchestration.homepage.grid import rebuild_grid, refresh_homepage
+    """A database holding the newest bundled sample week, imported and ranked by the
+    project's own code (the import benchmark's `ours`)."""
     from carnivore_orchestration.settings import content_dir
 
-    newest = sorted(content_dir().glob("*.json"))[-1]  # named for the week's Monday
-    week = date.fromisoformat(newest.stem)
-    content = load_week(newest, week)
     with fresh_database(label) as url:
+        weekly_import.ours(url, str(content_dir() / f"{weekly_import.WEEK.isoformat()}.json"))
         with psycopg.connect(url, autocommit=True) as conn:
-            write_week(conn, week, content)
-            rebuild_grid(conn)
-            refresh_homepage(conn)
             conn.execute("VACUUM ANALYZE")
         yield url
 
