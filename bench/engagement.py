@@ -230,7 +230,7 @@ def freshness(history: int, samples: int) -> dict:
                 # the first measured insert, which recounts everything anyway.
                 writer.execute("ALTER TABLE content_engagement DISABLE TRIGGER engagement_recalculate_score")
             copy_rows(writer, events(history, items=1))
-            writer.execute("ALTER TABLE content_engagement ENABLE TRIGGER ALL")
+            writer.execute("ALTER TABLE content_engagement ENABLE TRIGGER USER")  # no-op for ours
             writer.execute("ANALYZE content_engagement")
             read = "SELECT view_count FROM bento_grid_items WHERE content_type = 'top_video' AND content_id = 1"
             latencies = []
