@@ -1,8 +1,8 @@
-"""`uv run python -m bench [--quick]` (or `uv run carnivore bench`): every benchmark,
+"""`uv run python -m bench [--quick]`: every benchmark,
 each against its baseline measured in the same run on the same server.
 
 Prints one table (figure, ours, the baseline, the ratio, the blueprint's target) and
-writes it to bench/results/ (a full run also rewrites the README's table). Exits
+writes it to bench/results/ (a full run also rewrites the table in docs/benchmarks.md). Exits
 non-zero only if ours stops beating a baseline that is the blueprint's own design,
 never on absolute times.
 """
@@ -18,7 +18,7 @@ import tempfile
 import time
 import warnings
 from contextlib import ExitStack
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
@@ -44,7 +44,7 @@ QUICK = {"quick": True, "topics": 300, "videos": 2_000, "ingest": 20_000, "trigg
 
 
 def run_weekly_import(size: dict) -> dict:
-    from carnivore_orchestration.settings import content_dir
+    from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
 
     results = {}
     with tempfile.TemporaryDirectory() as folder:
@@ -53,7 +53,7 @@ def run_weekly_import(size: dict) -> dict:
             with fresh_database(f"{label}_large") as url:
                 results[f"large_{label}"] = weekly_import.in_child(function, url, large)
     # A week of the real size: timed in this process (its memory is not a figure).
-    sample = str(content_dir() / f"{weekly_import.WEEK.isoformat()}.json")  # the newest
+    sample = str(BUNDLED_CONTENT_DIR / f"{weekly_import.WEEK.isoformat()}.json")  # the newest
     for label, function in (("ours", weekly_import.ours), ("row_at_a_time", weekly_import.row_at_a_time)):
         with fresh_database(f"{label}_sample") as url:
             results[f"sample_{label}"] = function(url, sample)
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="small sizes and short runs, for CI (under a minute)")
     parser.add_argument("--readme", action="store_true",
-                        help="measure nothing: rewrite the README's table from bench/results/latest.json")
+                        help="measure nothing: rewrite the table in docs/benchmarks.md from bench/results/latest.json")
     args = parser.parse_args(argv)
     if args.readme:
         report.update_readme(json.loads((RESULTS / "latest.json").read_text()))
@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
             drop_template()
 
     result = {
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "elapsed_s": time.perf_counter() - started,
         "machine": about,
         "quick": args.quick,

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
 from bench.databases import fresh_database, percentile
+
 
 def blueprint_scoring() -> str:
     """The blueprint's per-row scoring trigger, replacing ours (see the file)."""
@@ -26,7 +27,7 @@ KINDS = ["view"] * 6 + ["click", "share", "bookmark", "comment"]
 
 def events(count: int, items: int, seed: int = 3, now: datetime | None = None, days: float = 7) -> list[tuple]:
     rng = random.Random(seed)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     rows = []
     for _ in range(count):
         kind = rng.choice(KINDS)
@@ -188,7 +189,8 @@ def personalized(samples: int) -> dict:
         conn.execute(
             "INSERT INTO bento_grid_items (content_type, content_id, content_title, grid_position, weekly_score,"
             " engagement_score, rank_score, data) SELECT 'top_video', g, 'Video ' || g, g, 100 - g / 2.0,"
-            " 100 - g / 2.0, 100 - g / 2.0, jsonb_build_object('tags', jsonb_build_array('t' || (g % 7), 't' || (g % 5)))"
+            " 100 - g / 2.0, 100 - g / 2.0,"
+            " jsonb_build_object('tags', jsonb_build_array('t' || (g % 7), 't' || (g % 5)))"
             " FROM generate_series(1, 100) AS g"
         )
         conn.execute("REFRESH MATERIALIZED VIEW homepage_grid")

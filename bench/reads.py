@@ -33,10 +33,10 @@ def script(query: str) -> str:
 def homepage_database(label: str):
     """A database holding the newest bundled sample week, imported and ranked by the
     project's own code (the import benchmark's `ours`)."""
-    from carnivore_orchestration.settings import content_dir
+    from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
 
     with fresh_database(label) as url:
-        weekly_import.ours(url, str(content_dir() / f"{weekly_import.WEEK.isoformat()}.json"))
+        weekly_import.ours(url, str(BUNDLED_CONTENT_DIR / f"{weekly_import.WEEK.isoformat()}.json"))
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
         yield url

@@ -1,5 +1,5 @@
 """The bench table: its rows, how each is judged, and its Markdown (printed, and kept
-in the README between two markers)."""
+in docs/benchmarks.md between two markers)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-README = Path(__file__).parent.parent / "README.md"
+README = Path(__file__).parent.parent / "docs" / "benchmarks.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 LOWER_IS_BETTER = {"time", "latency", "memory"}

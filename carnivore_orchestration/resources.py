@@ -1,26 +1,31 @@
-"""The Dagster resource through which assets reach PostgreSQL."""
+"""The Dagster resources: how assets, ops and sensors reach the database, the weekly
+files and the alert endpoints. Everything configurable is a field here, so the values
+show on the UI's resource page and tests pass their own."""
 
 from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import psycopg
 from pydantic import Field
 
+from carnivore_orchestration.alerts.settings import ENVIRONMENT as ALERT_ENVIRONMENT
+from carnivore_orchestration.alerts.settings import AlertSettings
 from carnivore_orchestration.db.connection import connect, database_url, redact
+from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
 
 
 class PostgresResource(dg.ConfigurableResource):
     """A connection factory for the project's database.
 
-    With no `url`, it resolves the database the way every entry point does:
-    CARNIVORE_DATABASE_URL, or the embedded server started on demand, so a run worker
+    With no `url`, the embedded server (started on demand), so that a run worker
     started by the daemon finds the same database as the CLI.
     """
 
-    url: str | None = Field(
-        default=None,
-        description="libpq URL of the database; unset means CARNIVORE_DATABASE_URL or the embedded server.",
-    )
+    url: str | None = Field(default=None, description="libpq URL of the database; unset: the embedded server.")
 
     def resolved_url(self) -> str:
         return self.url or database_url()
@@ -31,3 +36,51 @@ class PostgresResource(dg.ConfigurableResource):
     def describe(self) -> str:
         """The URL with its password masked, for logs and metadata."""
         return redact(self.resolved_url())
+
+
+class ContentSource(dg.ConfigurableResource):
+    """Where the analysis publishes its weekly files, `YYYY-MM-DD.json` after each week's Monday."""
+
+    directory: str = Field(default=str(BUNDLED_CONTENT_DIR), description="Folder of the weekly files.")
+
+    def path_for(self, week: date) -> Path:
+        return Path(self.directory).expanduser() / f"{week.isoformat()}.json"
+
+
+class AlertsResource(dg.ConfigurableResource):
+    """Where trend spikes (editors) and failed runs (on-call) are delivered, and how."""
+
+    editors_url: str | None = Field(default=None, description="Webhook for editors' trend-spike alerts.")
+    oncall_url: str | None = Field(default=None, description="Webhook for failed runs; unset: editors_url.")
+    secret: str | None = Field(default=None, description="Standard Webhooks signing secret, whsec_<base64>.")
+    ui_url: str = Field(default=AlertSettings.ui_url, description="The Dagster UI, for links in alerts.")
+    timeout: float = Field(default=AlertSettings.timeout, description="Seconds to wait for a receiver.")
+    max_attempts: int = Field(default=AlertSettings.max_attempts, description="Attempts before an alert fails.")
+    base_delay: float = Field(default=AlertSettings.base_delay,
+                              description="First retry delay in seconds (doubles each attempt, jittered).")
+
+    def settings(self) -> AlertSettings:
+        return AlertSettings(**{name: getattr(self, name) for name in ALERT_ENVIRONMENT})
+
+
+def _from_env(name: str, default=None, cast=None):
+    """`dg.EnvVar(name)` when the variable is set, so the UI shows where the value comes
+    from; the default otherwise (Dagster's EnvVar has no default of its own, and an unset
+    one fails the run: dagster-io/dagster#16232). Numbers that are not integers cannot be
+    an EnvVar, so they are read here, when the definitions load."""
+    if not os.environ.get(name, "").strip():
+        return default
+    if cast is float:
+        return float(dg.EnvVar(name).get_value())
+    return dg.EnvVar.int(name) if cast is int else dg.EnvVar(name)
+
+
+def resources_from_environment() -> dict[str, dg.ConfigurableResource]:
+    casts = {"timeout": float, "base_delay": float, "max_attempts": int}
+    alerts = {name: _from_env(variable, getattr(AlertSettings, name), casts.get(name))
+              for name, variable in ALERT_ENVIRONMENT.items()}
+    return {
+        "postgres": PostgresResource(url=_from_env("CARNIVORE_DATABASE_URL")),
+        "content": ContentSource(directory=_from_env("CARNIVORE_CONTENT_DIR", str(BUNDLED_CONTENT_DIR))),
+        "alerts": AlertsResource(**alerts),
+    }

@@ -38,10 +38,5 @@ def sql_dir() -> Path:
     return packaged if packaged.is_dir() else PROJECT_ROOT / "sql"
 
 
-CONTENT_DIR_ENV = "CARNIVORE_CONTENT_DIR"
-
-
-def content_dir() -> Path:
-    """Where the weekly `YYYY-MM-DD.json` files are read from (default: the bundled samples)."""
-    configured = os.environ.get(CONTENT_DIR_ENV)
-    return Path(configured).expanduser().resolve() if configured else PROJECT_ROOT / "data" / "analyzed_content"
+# The sample weeks that ship with the project; CARNIVORE_CONTENT_DIR points elsewhere.
+BUNDLED_CONTENT_DIR = PROJECT_ROOT / "data" / "analyzed_content"

@@ -92,7 +92,7 @@ MATRIX: dict[tuple[str, str], str] = {
 
 
 def expected() -> dict[tuple[str, str], dict[str, str]]:
-    return {key: dict(zip(ACTORS, value.split())) for key, value in MATRIX.items()}
+    return {key: dict(zip(ACTORS, value.split(), strict=True)) for key, value in MATRIX.items()}
 
 
 def render() -> str:

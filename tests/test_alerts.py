@@ -5,7 +5,7 @@ import socket
 import threading
 import time
 from collections import Counter, deque
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dagster as dg
@@ -13,21 +13,26 @@ import pytest
 from click.testing import CliRunner
 from standardwebhooks.webhooks import Webhook
 
-from carnivore_orchestration import runs
-from carnivore_orchestration.alerts.delivery import AlertSettings, deliver_event, requeue, retry_delay, send_pending
+from carnivore_orchestration.alerts.delivery import claim, deliver_event, retry_delay, send_due
+from carnivore_orchestration.alerts.outbox import requeue
+from carnivore_orchestration.alerts.settings import AlertSettings
 from carnivore_orchestration.alerts.signing import signed_headers
-from carnivore_orchestration.cli import main
+from carnivore_orchestration.cli import main, runs
 from carnivore_orchestration.content.loading import load_week
 from carnivore_orchestration.content.store import write_week
-from carnivore_orchestration.settings import content_dir
+from carnivore_orchestration.defs.sensors import build_sensors
+from carnivore_orchestration.resources import AlertsResource, ContentSource, PostgresResource
+from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-WEEKS = sorted(content_dir().glob("*.json"))
+WEEKS = sorted(BUNDLED_CONTENT_DIR.glob("*.json"))
+BOTH = ["editors", "oncall"]
+SENSORS = {sensor.name: sensor for sensor in build_sensors(running=True)}
 
 
 def test_the_standard_webhooks_test_vector():
     headers = signed_headers(SECRET, "msg_p5jXN8AQM9LWM0D4loKWxJek", '{"test": 2432232314}',
-                             datetime.fromtimestamp(1614265330, tz=timezone.utc))
+                             datetime.fromtimestamp(1614265330, tz=UTC))
     assert headers["webhook-signature"] == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
     assert headers["webhook-timestamp"] == "1614265330"
 
@@ -167,7 +172,7 @@ def test_a_backfilled_week_raises_no_alerts(db, tmp_path):
 
 def test_delivered_signed_once_each(db, receiver):
     _import(db, WEEKS[0])
-    outcomes = send_pending(db, _settings(receiver.url))
+    outcomes = send_due(db, _settings(receiver.url), BOTH)
     assert {o.status for o in outcomes} == {"delivered"}
     ids = [event_id for event_id, _, _ in _events(db)]
     assert receiver.delivered_ids == Counter({event_id: 1 for event_id in ids})
@@ -175,14 +180,14 @@ def test_delivered_signed_once_each(db, receiver):
     for request in receiver.requests:
         verifier.verify(request["body"], request["headers"])  # raises if the signature is wrong
         assert json.loads(request["body"])["event"] == "trending_topic_spike_detected"
-    assert send_pending(db, _settings(receiver.url)) == []  # nothing left to send
+    assert send_due(db, _settings(receiver.url), BOTH) == []  # nothing left to send
 
 
 def test_receiver_down_then_up_delivers_every_event_exactly_once(db):
     _import(db, WEEKS[0])
     down = Receiver()  # nothing listens on its port yet
     settings = _settings(down.url)
-    first = send_pending(db, settings)
+    first = send_due(db, settings, BOTH)
     assert {o.status for o in first} == {"retry"}
     assert all("ConnectError" in o.detail for o in first)
     down.start()
@@ -190,7 +195,7 @@ def test_receiver_down_then_up_delivers_every_event_exactly_once(db):
         deadline = time.monotonic() + 10
         while _events(db, "pending") and time.monotonic() < deadline:
             time.sleep(0.05)
-            send_pending(db, settings)
+            send_due(db, settings, BOTH)
         ids = [event_id for event_id, _, _ in _events(db)]
         assert down.delivered_ids == Counter({event_id: 1 for event_id in ids})
         assert _events(db, "delivered") and not _events(db, "pending")
@@ -247,10 +252,10 @@ def test_400_fails_at_once_and_can_be_sent_again(db, receiver):
     assert deliver_event(db, event_id, settings).status == "failed"
     assert deliver_event(db, event_id, settings).status == "skipped"  # failed events are not retried
     assert len(receiver.requests) == 1
-    generation = db.execute("SELECT generation FROM alert_events WHERE id = %s", [event_id]).fetchone()[0]
+    last = db.execute("SELECT max(seq) FROM alert_events").fetchone()[0]
     assert requeue(db, event_id) == 1
-    assert db.execute("SELECT status, generation FROM alert_events WHERE id = %s", [event_id]).fetchone() == (
-        "pending", generation + 1)
+    assert db.execute("SELECT status, attempts, seq > %s FROM alert_events WHERE id = %s",
+                      [last, event_id]).fetchone() == ("pending", 0, True)
     assert deliver_event(db, event_id, settings).status == "delivered"
 
 
@@ -286,7 +291,7 @@ def test_concurrent_senders_never_send_an_event_twice(db, db_url, receiver):
 
     def sender():
         with psycopg.connect(db_url, autocommit=True) as conn:
-            send_pending(conn, settings)
+            send_due(conn, settings, BOTH)
 
     threads = [threading.Thread(target=sender) for _ in range(4)]
     for thread in threads:
@@ -297,82 +302,136 @@ def test_concurrent_senders_never_send_an_event_twice(db, db_url, receiver):
     assert receiver.delivered_ids == Counter({event_id: 1 for event_id in ids})
 
 
+def _resources(db_url, url, content_dir=BUNDLED_CONTENT_DIR, **alerts):
+    values = {"editors_url": url, "secret": SECRET, "base_delay": 0.01, "timeout": 2.0, **alerts}
+    return {"postgres": PostgresResource(url=db_url), "alerts": AlertsResource(**values),
+            "content": ContentSource(directory=str(content_dir))}
+
+
+def _dispatch(instance, resources):
+    """One tick of alert_outbox_sensor: its run requests, or its skip reason."""
+    return SENSORS["alert_outbox_sensor"](dg.build_sensor_context(instance=instance, resources=resources))
+
+
+def _deliver(request, instance, resources):
+    return runs.run_job("deliver_alert_job", ops=request.run_config["ops"], instance=instance, resources=resources)
+
+
+def test_each_due_event_is_one_run_and_a_dispatched_event_is_not_dispatched_again(db, db_url, receiver):
+    _import(db, WEEKS[0])
+    resources = _resources(db_url, receiver.url)
+    with dg.instance_for_test() as instance:
+        requests = _dispatch(instance, resources)
+        assert len(requests) == len(_events(db))
+        assert len({r.run_key for r in requests}) == len(requests)
+        assert all(":attempt-1:" in r.run_key for r in requests)
+        # The next tick finds them held for their runs: nothing to launch.
+        assert isinstance(_dispatch(instance, resources), dg.SkipReason)
+        # Even if a run were launched twice for one event, it is delivered once.
+        event_id = requests[0].run_config["ops"]["deliver_alert"]["config"]["event_id"]
+        for _ in range(2):
+            _deliver(requests[0], instance, resources)
+    assert receiver.delivered_ids == Counter({event_id: 1})
+
+
+def test_a_failed_attempt_comes_back_as_a_new_run_when_the_outbox_says(db, db_url, receiver):
+    """No op sleeps or retries: each attempt is its own run, dispatched when the event is due."""
+    event_id = _one_event(db)
+    receiver.responses.extend([(502, 0, {}), (503, 0, {})])
+    resources = _resources(db_url, receiver.url)
+    keys = []
+    with dg.instance_for_test() as instance:
+        for _ in range(20):
+            requests = _dispatch(instance, resources)
+            if isinstance(requests, dg.SkipReason):
+                if not _events(db, "pending") and not _events(db, "sending"):
+                    break
+                time.sleep(0.02)  # the retry delay is 10 ms here
+                continue
+            assert len(requests) == 1
+            keys.append(requests[0].run_key)
+            assert _deliver(requests[0], instance, resources).success
+    assert [code for code, _ in _attempts(db, event_id)] == [502, 503, 200]
+    assert [key.split(":")[1] for key in keys] == ["attempt-1", "attempt-2", "attempt-3"]
+    assert receiver.delivered_ids == Counter({event_id: 1})
+
+
+def test_an_event_whose_sender_died_is_dispatched_again_after_its_lease(db, db_url, receiver):
+    event_id = _one_event(db)
+    resources = _resources(db_url, receiver.url)
+    with dg.instance_for_test() as instance:
+        first = _dispatch(instance, resources)
+        assert claim(db, event_id)  # the run claimed it, then died before posting
+        db.execute("UPDATE alert_events SET next_attempt_at = now() - interval '1 second' WHERE id = %s", [event_id])
+        again = _dispatch(instance, resources)
+        assert [r.run_key for r in again] != [r.run_key for r in first]
+        _deliver(again[0], instance, resources)
+    assert receiver.delivered_ids == Counter({event_id: 1})
+
+
+def test_without_a_url_events_wait_untouched_and_go_out_once_it_is_set(db, db_url, receiver):
+    _import(db, WEEKS[0])
+    due = db.execute("SELECT id, next_attempt_at FROM alert_events ORDER BY seq").fetchall()
+    with dg.instance_for_test() as instance:
+        skipped = _dispatch(instance, _resources(db_url, None))
+        assert isinstance(skipped, dg.SkipReason)
+        assert f"{len(due)} pending until editors: CARNIVORE_WEBHOOK_URL is not set" in skipped.skip_message
+        assert db.execute("SELECT id, next_attempt_at FROM alert_events ORDER BY seq").fetchall() == due
+        assert send_due(db, AlertSettings(secret=SECRET), []) == []
+        assert len(_dispatch(instance, _resources(db_url, receiver.url))) == len(due)
+
+
+def test_a_disabled_endpoint_holds_its_events_back(db, db_url, receiver):
+    _one_event(db)
+    receiver.responses.append((410, 0, {}))
+    resources = _resources(db_url, receiver.url)
+    with dg.instance_for_test() as instance:
+        _deliver(_dispatch(instance, resources)[0], instance, resources)
+        skipped = _dispatch(instance, resources)
+        assert isinstance(skipped, dg.SkipReason) and "410 Gone" in skipped.skip_message
+    assert len(receiver.requests) == 1
+
+
+def test_a_failing_run_queues_one_on_call_alert_and_the_outbox_delivers_it(db, db_url, receiver, tmp_path):
+    (tmp_path / f"{WEEKS[0].stem}.json").write_text("<html>502 Bad Gateway</html>")
+    resources = _resources(db_url, receiver.url, content_dir=tmp_path, ui_url="http://ui.test:3000")
+    with dg.instance_for_test() as instance:
+        with pytest.raises(runs.RunFailed):
+            runs.run_job("weekly_import_job", WEEKS[0].stem, instance=instance, resources=resources)
+        run = instance.get_runs(limit=1)[0]
+        failure = next(e for e in instance.all_logs(run.run_id) if e.dagster_event
+                       and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE).dagster_event
+        for _ in range(2):  # a sensor that sees the same failure twice still queues one alert
+            context = dg.build_run_status_sensor_context(
+                sensor_name="run_failure_alert_sensor", dagster_instance=instance, dagster_run=run,
+                dagster_event=failure, resources=resources).for_run_failure()
+            SENSORS["run_failure_alert_sensor"](context)
+        assert receiver.requests == []  # the sensor posts nothing itself
+        assert [kind for _, kind, _ in _events(db, "pending")] == ["run_failure"] == [k for _, k, _ in _events(db)]
+        requests = _dispatch(instance, resources)
+        assert len(requests) == 1
+        _deliver(requests[0], instance, resources)
+    oncall = [json.loads(r["body"]) for r in receiver.requests]
+    assert len(oncall) == 1
+    alert = oncall[0]
+    assert (alert["job"], alert["run_id"], alert["partition"]) == ("weekly_import_job", run.run_id, WEEKS[0].stem)
+    assert "not valid JSON" in alert["error"] and alert["url"] == f"http://ui.test:3000/runs/{run.run_id}"
+
+
+def test_the_delivery_job_has_no_retry_of_its_own():
+    from carnivore_orchestration.defs.alerts import deliver_alert, deliver_alert_job
+
+    assert deliver_alert.retry_policy is None
+    assert "dagster/max_retries" not in deliver_alert_job.tags
+
+
 @pytest.fixture
-def alert_env(monkeypatch, db_url, receiver, tmp_path):
+def alert_env(monkeypatch, db_url, receiver):
     monkeypatch.setenv("CARNIVORE_DATABASE_URL", db_url)
     monkeypatch.setenv("CARNIVORE_WEBHOOK_URL", receiver.url)
     monkeypatch.setenv("CARNIVORE_WEBHOOK_SECRET", SECRET)
     monkeypatch.setenv("CARNIVORE_ALERT_RETRY_BASE_SECONDS", "0.01")
-    monkeypatch.setenv("CARNIVORE_CONTENT_DIR", str(tmp_path))
     return receiver
-
-
-def test_the_sensor_launches_one_run_per_event_and_a_second_evaluation_none(db, alert_env):
-    from carnivore_orchestration.defs.sensors import trend_spike_sensor
-
-    _import(db, WEEKS[0])
-    with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(instance=instance)
-        requests = trend_spike_sensor(context)
-        cursor = context.cursor
-        assert len(requests) == len(_events(db)) and cursor
-        # Evaluated again before anything ran: with the cursor, nothing new; without it
-        # (a lost cursor), the same run keys, which Dagster launches only once.
-        assert isinstance(trend_spike_sensor(dg.build_sensor_context(instance=instance, cursor=cursor)), dg.SkipReason)
-        again = trend_spike_sensor(dg.build_sensor_context(instance=instance))
-        assert [r.run_key for r in again] == [r.run_key for r in requests]
-        # Even if a run were launched twice for one event, it is delivered once.
-        event_id = requests[0].run_config["ops"]["deliver_alert"]["config"]["event_id"]
-        for _ in range(2):
-            runs.run_job("notify_editors_job", ops=requests[0].run_config["ops"], instance=instance)
-    assert alert_env.delivered_ids[event_id] == 1
-
-
-def test_the_job_retries_through_dagster_with_the_configured_delay(db, alert_env):
-    event_id = _one_event(db)
-    alert_env.responses.extend([(502, 0, {}), (503, 0, {})])
-    with dg.instance_for_test() as instance:
-        runs.run_job("notify_editors_job", ops={"deliver_alert": {"config": {"event_id": event_id}}},
-                     instance=instance)
-    assert [code for code, _ in _attempts(db, event_id)] == [502, 503, 200]
-    assert alert_env.delivered_ids == Counter({event_id: 1})
-
-
-def test_without_a_url_events_wait_and_go_out_once_it_is_set(db, alert_env, monkeypatch):
-    from carnivore_orchestration.defs.sensors import trend_spike_sensor
-
-    _import(db, WEEKS[0])
-    monkeypatch.delenv("CARNIVORE_WEBHOOK_URL")
-    with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(instance=instance)
-        skipped = trend_spike_sensor(context)
-        assert isinstance(skipped, dg.SkipReason) and "CARNIVORE_WEBHOOK_URL is not set" in skipped.skip_message
-        assert context.cursor is None
-        assert {o.status for o in send_pending(db, AlertSettings.from_env())} == {"waiting"}
-        monkeypatch.setenv("CARNIVORE_WEBHOOK_URL", alert_env.url)
-        assert len(trend_spike_sensor(context)) == len(_events(db, "pending"))
-
-
-def test_a_failing_run_pages_on_call_once(db, alert_env, tmp_path):
-    from carnivore_orchestration.defs.sensors import run_failure_alert_sensor
-
-    (tmp_path / f"{WEEKS[0].stem}.json").write_text("<html>502 Bad Gateway</html>")
-    with dg.instance_for_test() as instance:
-        with pytest.raises(runs.RunFailed):
-            runs.weekly_import(date.fromisoformat(WEEKS[0].stem), instance=instance)
-        run = instance.get_runs(limit=1)[0]
-        failure = next(e for e in instance.all_logs(run.run_id) if e.dagster_event
-                       and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE).dagster_event
-        for _ in range(2):  # a sensor that sees the same failure twice still pages once
-            context = dg.build_run_status_sensor_context(
-                sensor_name="run_failure_alert_sensor", dagster_instance=instance, dagster_run=run,
-                dagster_event=failure).for_run_failure()
-            run_failure_alert_sensor(context)
-    oncall = [json.loads(r["body"]) for r in alert_env.requests]
-    assert len(oncall) == 1
-    alert = oncall[0]
-    assert (alert["job"], alert["run_id"], alert["partition"]) == ("weekly_import_job", run.run_id, WEEKS[0].stem)
-    assert "not valid JSON" in alert["error"] and alert["url"].endswith(f"/runs/{run.run_id}")
 
 
 def test_the_cli_lists_sends_and_retries(db, alert_env):

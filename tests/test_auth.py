@@ -1,7 +1,6 @@
 """The auth functions and the corrected admin test, exercised as PostgREST would call them.
 (The full row-level security matrix is its own suite.)"""
 
-import json
 import uuid
 
 import pytest
@@ -106,7 +105,7 @@ def test_calculate_trending_topics_ranks_the_latest_weeks_topics(db, act_as):
             "INSERT INTO trending_topics (topic_name, topic_slug, full_data, created_at)"
             " VALUES (%s, %s, '{}', now() - interval '60 days') RETURNING id", [slug.title(), slug]
         ).fetchone()[0]
-        for week, score in zip(weeks, per_week):
+        for week, score in zip(weeks, per_week, strict=True):
             if score is not None:
                 db.execute(
                     "INSERT INTO trending_topic_weeks (week, topic_id, topic_name, engagement_score, mention_count,"

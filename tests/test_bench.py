@@ -70,7 +70,7 @@ def test_only_a_lost_comparison_with_the_blueprints_design_fails_the_run():
 
 def test_the_readme_shows_the_latest_full_run():
     latest = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "benchmarks.md").read_text()
     assert not latest["quick"]
     assert f"{report.START}\n{report.markdown(latest)}{report.END}" in readme
 

@@ -1,7 +1,9 @@
 """The `carnivore` command, run as a user would run it."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -100,10 +102,33 @@ def test_with_driver_names_the_driver_and_keeps_the_connection(conninfo):
     assert {k: str(v) for k, v in args.items()} == expected
 
 
+CONSOLE_SCRIPT = Path(sys.executable).with_name("carnivore")
+
+
 def test_the_console_script_is_installed():
-    result = subprocess.run([sys.executable, "-m", "carnivore_orchestration.cli", "--help"], capture_output=True, text=True)
-    assert result.returncode == 0
+    result = subprocess.run([str(CONSOLE_SCRIPT), "--help"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
     assert "migrate" in result.stdout and "db" in result.stdout
+
+
+def _imported(args, env=None) -> set[str]:
+    """Every module the console script imported to answer `args` (Python's own -X importtime)."""
+    result = subprocess.run([str(CONSOLE_SCRIPT), *args], capture_output=True, text=True,
+                            env={**os.environ, **(env or {}), "PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    return {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["db", "status"], ["db", "url"], ["alerts", "list"], ["grid"]])
+def test_commands_that_run_no_job_do_not_import_dagster(args, db_url):
+    """Importing Dagster costs seconds; only the commands that run a job pay for it."""
+    modules = _imported(args, {"CARNIVORE_DATABASE_URL": db_url})
+    assert "click" in modules  # the measurement itself works
+    assert not {m for m in modules if m.split(".")[0] in {"dagster", "sqlalchemy", "pandas"}}
+
+
+def test_a_command_that_runs_a_job_does_import_it(db_url):
+    assert "dagster" in _imported(["rerank"], {"CARNIVORE_DATABASE_URL": db_url})
 
 
 def test_reading_the_grid_before_migrating_says_what_to_do(run, empty_db_url):

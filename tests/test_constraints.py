@@ -3,7 +3,6 @@
 import json
 import uuid
 
-import psycopg
 import pytest
 from psycopg import errors
 

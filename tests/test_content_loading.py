@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from carnivore_orchestration.content.loading import ContentError, load_week, monday_of
-from carnivore_orchestration.settings import content_dir
+from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
 
 WEEK = date(2026, 11, 16)
 
@@ -145,7 +145,7 @@ def test_monday_of_is_utc():
 
 
 def test_every_bundled_sample_week_is_valid():
-    files = sorted(content_dir().glob("*.json"))
+    files = sorted(BUNDLED_CONTENT_DIR.glob("*.json"))
     assert len(files) >= 4
     shapes = {load_week(path, date.fromisoformat(path.stem)).shape for path in files}
     assert shapes == {"nested", "flat"}

@@ -1,15 +1,28 @@
-"""The Dagster code location loads, and its resource reaches the database."""
+"""The Dagster code location loads, and its resources take their values from the
+environment variables a deployment sets, or their defaults."""
+
+from datetime import date
 
 import dagster as dg
 
 from carnivore_orchestration.definitions import defs
-from carnivore_orchestration.resources import PostgresResource
+from carnivore_orchestration.resources import (
+    AlertsResource,
+    ContentSource,
+    PostgresResource,
+    resources_from_environment,
+)
+from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
+
+VARIABLES = ["CARNIVORE_DATABASE_URL", "CARNIVORE_CONTENT_DIR", "CARNIVORE_WEBHOOK_URL", "CARNIVORE_ONCALL_WEBHOOK_URL",
+             "CARNIVORE_WEBHOOK_SECRET", "CARNIVORE_UI_URL", "CARNIVORE_ALERT_TIMEOUT_SECONDS",
+             "CARNIVORE_ALERT_MAX_ATTEMPTS", "CARNIVORE_ALERT_RETRY_BASE_SECONDS"]
 
 
-def test_definitions_load_with_the_postgres_resource():
+def test_definitions_load_with_their_resources():
     definitions = defs()
     assert isinstance(definitions, dg.Definitions)
-    assert isinstance(definitions.resources["postgres"], PostgresResource)
+    assert {type(r) for r in definitions.resources.values()} == {PostgresResource, ContentSource, AlertsResource}
 
 
 def test_the_resource_connects_to_the_configured_database(db_url):
@@ -20,6 +33,50 @@ def test_the_resource_connects_to_the_configured_database(db_url):
     assert resource.describe() == db_url  # no password to hide
 
 
-def test_the_resource_defaults_to_the_environment(monkeypatch, db_url):
-    monkeypatch.setenv("CARNIVORE_DATABASE_URL", db_url)
-    assert PostgresResource().resolved_url() == db_url
+def test_unset_variables_give_the_defaults(monkeypatch):
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    resources = {key: r.process_config_and_initialize() for key, r in resources_from_environment().items()}
+    assert resources["postgres"].url is None  # the embedded server
+    assert resources["content"].directory == str(BUNDLED_CONTENT_DIR)
+    settings = resources["alerts"].settings()
+    assert (settings.editors_url, settings.secret, settings.max_attempts, settings.base_delay) == (None, None, 6, 2.0)
+
+
+def test_set_variables_reach_the_resources_as_env_vars(monkeypatch, tmp_path):
+    values = {"CARNIVORE_DATABASE_URL": "postgresql://db.test/x", "CARNIVORE_CONTENT_DIR": str(tmp_path),
+              "CARNIVORE_WEBHOOK_URL": "http://hooks.test/e", "CARNIVORE_ONCALL_WEBHOOK_URL": "http://hooks.test/o",
+              "CARNIVORE_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "CARNIVORE_UI_URL": "http://ui.test",
+              "CARNIVORE_ALERT_TIMEOUT_SECONDS": "3.5", "CARNIVORE_ALERT_MAX_ATTEMPTS": "4",
+              "CARNIVORE_ALERT_RETRY_BASE_SECONDS": "0.25"}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    configured = resources_from_environment()
+    # Strings and integers stay EnvVars, so the UI's resource page names the variable.
+    assert isinstance(configured["postgres"].url, dg.EnvVar)
+    assert isinstance(configured["alerts"].editors_url, dg.EnvVar)
+    resources = {key: r.process_config_and_initialize() for key, r in configured.items()}
+    assert resources["postgres"].url == "postgresql://db.test/x"
+    assert resources["content"].path_for(date(2026, 11, 16)) == tmp_path / "2026-11-16.json"
+    settings = resources["alerts"].settings()
+    assert (settings.editors_url, settings.url_for("oncall"), settings.ui_url) == (
+        "http://hooks.test/e", "http://hooks.test/o", "http://ui.test")
+    assert (settings.timeout, settings.max_attempts, settings.base_delay) == (3.5, 4, 0.25)
+    assert settings.missing("editors") is None
+
+
+def test_no_module_reads_the_environment_when_imported():
+    """Configuration is read when definitions load or a command runs, never at import."""
+    import ast
+
+    from carnivore_orchestration.settings import PACKAGE_DIR
+
+    offenders = []
+    for path in PACKAGE_DIR.rglob("*.py"):
+        for node in ast.parse(path.read_text()).body:  # module level only: not inside functions
+            for child in ast.walk(node):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    break
+                if isinstance(child, ast.Attribute) and child.attr in {"environ", "getenv"}:
+                    offenders.append(f"{path.relative_to(PACKAGE_DIR)}:{child.lineno}")
+    assert offenders == []

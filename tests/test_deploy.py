@@ -5,9 +5,8 @@ import re
 from importlib import import_module
 
 import dagster as dg
+import pytest
 import yaml
-from dagster._config import process_config
-from dagster._core.instance.config import dagster_instance_config
 
 from carnivore_orchestration.settings import PROJECT_ROOT
 
@@ -43,18 +42,46 @@ def test_the_grid_writers_never_overlap_locally_or_on_the_cluster():
     assert rendered["run_coordinator"]["config"]["tag_concurrency_limits"] == cluster["tagConcurrencyLimits"]
 
 
-def test_the_rendered_instance_config_is_valid_for_dagster(monkeypatch):
+def _validate(schema, config) -> None:
+    """Check `config` against a config schema with Dagster's public validation: as the
+    config of a resource in a one-op job (raises DagsterInvalidConfigError)."""
+
+    @dg.resource(config_schema=schema)
+    def section(_):
+        return None
+
+    @dg.op(required_resource_keys={"section"})
+    def noop(_):
+        return None
+
+    job = dg.GraphDefinition(name="instance_config", node_defs=[noop]).to_job(resource_defs={"section": section})
+    dg.validate_run_config(job, {"resources": {"section": {"config": config}}})
+
+
+def _rendered():
+    return yaml.safe_load((DEPLOY / "dagster-instance.yaml").read_text())
+
+
+@pytest.mark.parametrize("key", ["run_launcher", "run_coordinator"])
+def test_every_class_the_instance_names_exists_and_takes_its_config(key, monkeypatch):
     monkeypatch.setenv("DAGSTER_PG_PASSWORD", "set-by-the-chart-from-its-secret")
-    config, _ = dagster_instance_config(str(DEPLOY), "dagster-instance.yaml")
-    from dagster._core.run_coordinator import QueuedRunCoordinator
-    from dagster_k8s import K8sRunLauncher
+    section = _rendered()[key]
+    cls = getattr(import_module(section["module"]), section["class"])  # the strings the chart writes
+    _validate(cls.config_type(), section["config"])
+
+
+def test_the_storage_config_is_valid_for_dagster_postgres(monkeypatch):
     from dagster_postgres import DagsterPostgresStorage
 
-    for cls, section in ((K8sRunLauncher, config["run_launcher"]), (QueuedRunCoordinator, config["run_coordinator"])):
-        result = process_config(cls.config_type(), section["config"])
-        assert result.success, (cls.__name__, result.errors)
-    storage = process_config(DagsterPostgresStorage.config_type(), config["storage"]["postgres"])
-    assert storage.success, storage.errors
+    monkeypatch.setenv("DAGSTER_PG_PASSWORD", "set-by-the-chart-from-its-secret")
+    _validate(DagsterPostgresStorage.config_type(), _rendered()["storage"]["postgres"])
+
+
+def test_a_wrong_config_is_caught():
+    from dagster_k8s import K8sRunLauncher
+
+    with pytest.raises(dg.DagsterInvalidConfigError):
+        _validate(K8sRunLauncher.config_type(), {"job_namespace": 7})
 
 
 def test_the_image_installs_the_locked_project_and_serves_its_definitions():

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from dev_server import graphql
 from psycopg.conninfo import make_conninfo
 
 from carnivore_orchestration.settings import PROJECT_ROOT
-from dev_server import graphql
 
 
 @pytest.mark.slow
@@ -49,4 +49,4 @@ def test_the_instance_config_queues_runs_and_retries_scheduled_jobs(tmp_path, mo
     for name in ("weekly_import_job", "hourly_rerank_job"):
         tags = definitions.resolve_job_def(name).tags
         assert tags["carnivore/writes"] == "grid" and tags["dagster/max_retries"] == "2"
-    assert definitions.resolve_job_def("monthly_partition_job").tags["dagster/max_retries"] == "2"
+    assert definitions.resolve_job_def("maintenance_job").tags["dagster/max_retries"] == "2"

@@ -2,23 +2,23 @@
 
 import json
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import dagster as dg
 import pytest
 from click.testing import CliRunner
 from psycopg import errors
 
-from carnivore_orchestration import runs
-from carnivore_orchestration.cli import main
+from carnivore_orchestration.cli import main, runs
 from carnivore_orchestration.content.loading import load_week
 from carnivore_orchestration.content.store import write_week
 from carnivore_orchestration.engagement.loading import EngagementError, load_engagement
-from carnivore_orchestration.engagement.partitions import ensure_partitions, partition_names
+from carnivore_orchestration.engagement.maintenance import ensure_partitions, partition_names, prune_buckets
 from carnivore_orchestration.homepage.grid import personalized_items, rebuild_grid
-from carnivore_orchestration.settings import content_dir
+from carnivore_orchestration.resources import PostgresResource
+from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
 
-LATEST = sorted(content_dir().glob("*.json"))[-1]
+LATEST = sorted(BUNDLED_CONTENT_DIR.glob("*.json"))[-1]
 
 
 def _grid_item(db, content_id, position, weekly=50, content_type="trending_topic", tags=()):
@@ -178,17 +178,17 @@ def _at(db, position):
 def test_rerank_follows_readers_and_is_deterministic(imported):
     db = imported
     first = rebuild_grid(db)
-    assert (first.updated, first.moved, first.hero_changed) == (0, 0, False)
+    assert (first.rows_updated, first.items_moved, first.hero_changed) == (0, 0, False)
     hero, sixth = _at(db, 1), _at(db, 6)
     _events(db, sixth[1], "share", 30, content_type=sixth[0])  # readers' score 100
     changes = rebuild_grid(db)
     position = db.execute("SELECT grid_position, rank_score::float8 FROM bento_grid_items"
                           " WHERE content_type = %s AND content_id = %s", sixth[:2]).fetchone()
     assert position[1] == round(sixth[3] + (100 - sixth[3]) / 2, 2)
-    assert position[0] < 6 and changes.moved >= 2
+    assert position[0] < 6 and changes.items_moved >= 2
     assert changes.hero == hero[2] and not changes.hero_changed
     again = rebuild_grid(db)
-    assert (again.updated, again.moved, again.hero_changed) == (0, 0, False)
+    assert (again.rows_updated, again.items_moved, again.hero_changed) == (0, 0, False)
 
 
 def test_rerank_reports_a_new_hero(imported):
@@ -198,16 +198,17 @@ def test_rerank_reports_a_new_hero(imported):
     db.execute(f"UPDATE {table} SET is_active = false WHERE id = %s", [hero[1]])  # an editor retires it
     changes = rebuild_grid(db)
     assert changes.hero_changed and changes.hero == second[2]
-    assert changes.removed == 1
+    assert changes.rows_removed == 1
 
 
-def test_the_hourly_rerank_job_runs_through_dagster(imported, db_url, monkeypatch):
-    monkeypatch.setenv("CARNIVORE_DATABASE_URL", db_url)
+def test_the_hourly_rerank_job_runs_through_dagster(imported, db_url):
     with dg.instance_for_test() as instance:
-        result = runs.rerank(instance)
-    grid = runs.materializations(result)["bento_grid_items"]
-    assert {"items_moved", "hero", "hero_changed", "rows_updated"} <= set(grid)
-    assert grid["hero_changed"] is False
+        changes = runs.rerank(instance, resources={"postgres": PostgresResource(url=db_url)})
+    # Read back typed from the materialization's metadata.
+    assert changes.items == imported.execute("SELECT count(*) FROM bento_grid_items").fetchone()[0] > 0
+    assert changes.grid == []  # the grid itself rides as a Markdown table, not as values
+    assert (changes.hero_changed, changes.items_moved, changes.rows_updated) == (False, 0, 0)
+    assert changes.hero == _at(imported, 1)[2]
 
 
 @pytest.mark.parametrize("shared, boost", [(0, 0), (1, 5), (4, 20), (5, 20)])
@@ -292,7 +293,7 @@ def test_the_cli_loads_reranks_personalizes_and_partitions(imported, db_url, mon
     user = str(uuid.uuid4())
     personal = json.loads(runner.invoke(main, ["grid", "--json", "--user", user]).output)
     assert len(personal) == 7 and all(item["personalization_boost"] == 0 for item in personal)
-    made = runner.invoke(main, ["partitions", "--months-ahead", "1"])
+    made = runner.invoke(main, ["maintain", "--months-ahead", "1"])
     assert made.exit_code == 0 and "Partitions ensured" in made.output
     assert len(partition_names(imported)) >= 3
 
@@ -328,14 +329,31 @@ def test_rerank_and_bulk_loads_run_side_by_side_without_deadlock(imported, db_ur
     assert shares == 2 * 3 * len(rows)
 
 
-def test_the_hourly_and_monthly_schedules():
-    from datetime import datetime, timezone
+def test_the_hourly_and_daily_schedules():
+    from datetime import datetime
 
-    from carnivore_orchestration.defs.schedules import hourly_rerank_schedule, monthly_partition_schedule
+    from carnivore_orchestration.defs.schedules import build_schedules
 
-    at = datetime(2026, 12, 1, 0, 0, tzinfo=timezone.utc)
-    hourly = hourly_rerank_schedule(dg.build_schedule_context(scheduled_execution_time=at))
-    monthly = monthly_partition_schedule(dg.build_schedule_context(scheduled_execution_time=at))
-    assert hourly.tags["carnivore/hour"] == "2026-12-01T00:00Z" and monthly.tags["carnivore/month"] == "2026-12"
-    assert (hourly_rerank_schedule.cron_schedule, monthly_partition_schedule.cron_schedule) == ("0 * * * *", "0 0 1 * *")
-    assert hourly_rerank_schedule.execution_timezone == monthly_partition_schedule.execution_timezone == "UTC"
+    schedules = {s.name: s for s in build_schedules(running=True)}
+    hourly, daily = schedules["hourly_rerank_schedule"], schedules["daily_maintenance_schedule"]
+    at = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+    hour = hourly(dg.build_schedule_context(scheduled_execution_time=at))
+    day = daily(dg.build_schedule_context(scheduled_execution_time=at))
+    assert hour.tags["carnivore/hour"] == "2026-12-01T00:00Z" and day.tags["carnivore/day"] == "2026-12-01"
+    assert (hourly.cron_schedule, daily.cron_schedule) == ("0 * * * *", "0 0 * * *")
+    assert hourly.execution_timezone == daily.execution_timezone == "UTC"
+    assert {s.default_status for s in build_schedules(running=False)} == {dg.DefaultScheduleStatus.STOPPED}
+
+
+def test_maintenance_drops_only_buckets_no_score_reads(imported):
+    db = imported
+    item = _at(db, 1)
+    db.execute(
+        "INSERT INTO private.engagement_buckets (content_type, content_id, bucket_start, views, interactions)"
+        " VALUES (%(t)s, %(i)s, date_trunc('hour', now()) - interval '9 days', 5, 5),"
+        "        (%(t)s, %(i)s, date_trunc('hour', now()) - interval '7 days', 3, 3)",
+        {"t": item[0], "i": item[1]})
+    assert prune_buckets(db) == 1
+    assert db.execute("SELECT count(*) FROM private.engagement_buckets WHERE bucket_start < now() - interval '8 days'"
+                      ).fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM private.engagement_buckets").fetchone()[0] == 1

@@ -1,14 +1,12 @@
-"""Slugs, video scores and grid ranking: pure functions, no Dagster, no database."""
-
-import random
+"""Slugs, video scores and slots: pure functions, no Dagster, no database."""
 
 import pytest
 
 from carnivore_orchestration.content.samples import TOPICS, render_all
 from carnivore_orchestration.content.scoring import video_score
 from carnivore_orchestration.content.slugs import topic_slug
-from carnivore_orchestration.homepage.ranking import Candidate, rank, slot
-from carnivore_orchestration.settings import content_dir
+from carnivore_orchestration.homepage.ranking import slot
+from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
 
 
 @pytest.mark.parametrize(
@@ -27,8 +25,9 @@ def test_slugs_are_url_safe_ascii(name, slug):
 
 
 def test_a_name_with_nothing_to_transliterate_still_gets_a_stable_slug():
-    assert topic_slug("🥩🔥") == topic_slug("🥩🔥")
-    assert topic_slug("🥩🔥").startswith("topic-") and topic_slug("🥩🔥") != topic_slug("🧈")
+    # Stable across processes and releases: the first 12 hex digits of the name's SHA-256.
+    assert topic_slug("🥩🔥") == "topic-b58fd46d38e3"
+    assert topic_slug(" 🥩🔥 ") == topic_slug("🥩🔥") != topic_slug("🧈")
 
 
 def test_every_slug_satisfies_the_database_rule():
@@ -49,48 +48,12 @@ def test_video_scores():
     assert scores == sorted(scores) and all(0 <= s <= 100 for s in scores)
 
 
-def _candidates():
-    return [
-        Candidate("top_video", 7, "Ribeye vs. Strip", 80.0),
-        Candidate("trending_topic", 3, "lion diet", 80.0),
-        Candidate("trending_topic", 2, "Budget Carnivore", 80.0),
-        Candidate("trending_topic", 9, "Budget carnivore", 80.0),
-        Candidate("top_video", 1, "OMAD", 95.5),
-        Candidate("trending_topic", 5, "Organ Meats", 12.0),
-    ]
-
-
-def test_ranking_is_contiguous_and_breaks_ties_deterministically():
-    placed = rank(_candidates())
-    assert [p.position for p in placed] == [1, 2, 3, 4, 5, 6]
-    assert [(p.candidate.content_type, p.candidate.content_id) for p in placed] == [
-        ("top_video", 1),       # best score
-        ("trending_topic", 2),  # ties at 80: topics first, then title, then id
-        ("trending_topic", 9),
-        ("trending_topic", 3),
-        ("top_video", 7),
-        ("trending_topic", 5),
-    ]
-    assert [p.slot for p in placed] == ["hero", "featured", "featured", "featured", "featured", "standard"]
-
-
-def test_ranking_does_not_depend_on_input_order():
-    candidates = _candidates()
-    expected = rank(candidates)
-    for seed in range(5):
-        random.Random(seed).shuffle(candidates)
-        assert rank(candidates) == expected
-
-
-def test_the_grid_holds_at_most_its_size():
-    many = [Candidate("top_video", i, f"Video {i}", float(i % 100)) for i in range(250)]
-    placed = rank(many)
-    assert len(placed) == 100 and placed[-1].position == 100
-    assert slot(1) == "hero" and slot(5) == "featured" and slot(6) == "standard"
+def test_slots():
+    assert [slot(p) for p in (1, 2, 5, 6, 100)] == ["hero", "featured", "featured", "standard", "standard"]
 
 
 def test_the_bundled_samples_are_what_the_generator_makes():
-    committed = {path.name: path.read_text(encoding="utf-8") for path in content_dir().glob("*.json")}
+    committed = {path.name: path.read_text(encoding="utf-8") for path in BUNDLED_CONTENT_DIR.glob("*.json")}
     assert committed == render_all()
 
 

@@ -1,6 +1,6 @@
 """Every object the blueprint (as corrected) asks for, found by name in the catalog."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -223,7 +223,7 @@ def test_content_engagement_is_partitioned_by_month_with_a_default(db):
         ).fetchall()
     )
     assert partitions["content_engagement_default"] == "DEFAULT"
-    this_month = datetime.now(timezone.utc).strftime("content_engagement_%Y_%m")
+    this_month = datetime.now(UTC).strftime("content_engagement_%Y_%m")
     assert this_month in partitions
 
 

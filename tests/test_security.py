@@ -4,11 +4,10 @@ Never asserted as a superuser, except in the column that documents the owner."""
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from psycopg import errors, sql
-
 from security_matrix import ACTORS, DOC, expected, rendered_doc
 
 USERS = {"user_a": uuid.UUID(int=0xA), "user_b": uuid.UUID(int=0xB), "admin": uuid.UUID(int=0xC)}
@@ -68,7 +67,7 @@ def world(shared_db):
                        " VALUES ('editors', 'new_topic', 'k', '{}') RETURNING id").fetchone()[0]
     db.execute("INSERT INTO alert_attempts (event_id, url, duration_ms) VALUES (%s, 'http://127.0.0.1/', 1)", [event])
     db.execute("INSERT INTO alert_endpoints (url, reason) VALUES ('http://127.0.0.1/gone', '410')")
-    today = datetime.now(timezone.utc)
+    today = datetime.now(UTC)
     this_month = "content_engagement_" + today.strftime("%Y_%m")
     next_month = "content_engagement_" + (today.replace(day=28) + timedelta(days=5)).strftime("%Y_%m")
     db.execute("INSERT INTO content_engagement (content_type, content_id, interaction_type)"

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from carnivore_orchestration.settings import PROJECT_ROOT, content_dir
 from dev_server import graphql
+
+from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR, PROJECT_ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 GROUPS = {
@@ -64,7 +64,7 @@ def test_the_ui_shows_the_assets_runs_a_week_and_previews_the_grid(dev_server, t
     port, _, _, log = dev_server
     shots = PROJECT_ROOT / "docs" / "img" if os.environ.get("CARNIVORE_UPDATE_SCREENSHOTS") else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
-    latest = sorted(content_dir().glob("*.json"))[-1].stem
+    latest = sorted(BUNDLED_CONTENT_DIR.glob("*.json"))[-1].stem
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

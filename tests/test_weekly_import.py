@@ -2,19 +2,18 @@
 
 import json
 import shutil
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import dagster as dg
-import psycopg
 import pytest
 from click.testing import CliRunner
 
-from carnivore_orchestration import runs
-from carnivore_orchestration.cli import main
+from carnivore_orchestration.cli import main, runs
 from carnivore_orchestration.definitions import defs
-from carnivore_orchestration.settings import content_dir
+from carnivore_orchestration.resources import ContentSource, PostgresResource
+from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
 
-SAMPLE_WEEKS = sorted(date.fromisoformat(p.stem) for p in content_dir().glob("*.json"))
+SAMPLE_WEEKS = sorted(date.fromisoformat(p.stem) for p in BUNDLED_CONTENT_DIR.glob("*.json"))
 SNAPSHOT_TABLES = [
     "analyzed_content_weeks", "trending_topics", "trending_topic_weeks", "top_videos", "top_video_weeks",
     "creators", "creator_weeks", "bento_grid_items", "homepage_grid", "audit_log",
@@ -22,13 +21,17 @@ SNAPSHOT_TABLES = [
 
 
 @pytest.fixture
-def weeks_dir(tmp_path, monkeypatch, db_url):
-    """A private copy of the sample weeks, and the test's database as the project's."""
+def weeks_dir(tmp_path):
+    """A private copy of the sample weeks."""
     folder = tmp_path / "weeks"
-    shutil.copytree(content_dir(), folder)
-    monkeypatch.setenv("CARNIVORE_CONTENT_DIR", str(folder))
-    monkeypatch.setenv("CARNIVORE_DATABASE_URL", db_url)
+    shutil.copytree(BUNDLED_CONTENT_DIR, folder)
     return folder
+
+
+@pytest.fixture
+def cli_env(monkeypatch, db_url):
+    """The command line reads its database from the environment."""
+    monkeypatch.setenv("CARNIVORE_DATABASE_URL", db_url)
 
 
 @pytest.fixture
@@ -37,15 +40,23 @@ def instance():
         yield test_instance
 
 
+@pytest.fixture
+def run_week(instance, weeks_dir, db_url):
+    """`weekly_import_job` for one week, on the test's database and weeks, as a schedule runs it."""
+    resources = {"postgres": PostgresResource(url=db_url), "content": ContentSource(directory=str(weeks_dir))}
+
+    def run(week, source=None):
+        ops = {"weekly_content": {"config": {"source_path": str(source)}}} if source is not None else None
+        return runs.run_job("weekly_import_job", week.isoformat(), ops, instance, resources)
+
+    return run
+
+
 def snapshot(db) -> dict:
     return {
         table: sorted(row[0] for row in db.execute(f"SELECT to_jsonb(t)::text FROM {table} AS t"))
         for table in SNAPSHOT_TABLES
     }
-
-
-def _import(week, instance, source=None):
-    return runs.weekly_import(week, source, instance=instance)
 
 
 def _checks(result) -> dict[str, bool]:
@@ -62,9 +73,9 @@ def _grid(db):
     ).fetchall()
 
 
-def test_one_week_materializes_every_asset_with_metadata(weeks_dir, db, instance):
+def test_one_week_materializes_every_asset_with_metadata(weeks_dir, db, run_week):
     week = SAMPLE_WEEKS[0]
-    result = _import(week, instance)
+    result = run_week(week)
     assets = runs.materializations(result)
     assert set(assets) == {"analyzed_content", "trending_topics", "top_videos", "creators", "bento_grid_items",
                            "homepage_grid"}
@@ -86,9 +97,9 @@ def test_one_week_materializes_every_asset_with_metadata(weeks_dir, db, instance
     assert homepage == [(row[0], row[2]) for row in grid[:7]]
 
 
-def test_weeks_in_order_build_history_and_a_current_grid(weeks_dir, db, instance):
+def test_weeks_in_order_build_history_and_a_current_grid(weeks_dir, db, run_week):
     for week in SAMPLE_WEEKS[:2]:
-        _import(week, instance)
+        run_week(week)
     first, second = (json.loads((weeks_dir / f"{w}.json").read_text())["analysis"] for w in SAMPLE_WEEKS[:2])
     assert db.execute("SELECT count(DISTINCT week) FROM trending_topic_weeks").fetchone()[0] == 2
     vanished = {t["topic"] for t in first["trending_topics"]} - {t["topic"] for t in second["trending_topics"]}
@@ -110,10 +121,10 @@ def test_weeks_in_order_build_history_and_a_current_grid(weeks_dir, db, instance
     assert len(top5) == 5 and top5[0][0] == max(second["trending_topics"], key=lambda t: t["engagement_score"])["topic"]
 
 
-def test_the_same_week_twice_leaves_the_database_identical(weeks_dir, db, instance):
-    _import(SAMPLE_WEEKS[0], instance)
+def test_the_same_week_twice_leaves_the_database_identical(weeks_dir, db, run_week):
+    run_week(SAMPLE_WEEKS[0])
     before = snapshot(db)
-    again = runs.materializations(_import(SAMPLE_WEEKS[0], instance))
+    again = runs.materializations(run_week(SAMPLE_WEEKS[0]))
     assert snapshot(db) == before
     assert again["analyzed_content"]["status"] == "unchanged"
     assert again["trending_topics"]["rows_inserted"] == again["trending_topics"]["rows_updated"] == 0
@@ -132,28 +143,28 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("kind", sorted(BAD_FILES))
-def test_bad_input_fails_clearly_and_changes_nothing(weeks_dir, db, instance, kind):
-    _import(SAMPLE_WEEKS[0], instance)
+def test_bad_input_fails_clearly_and_changes_nothing(weeks_dir, db, run_week, kind):
+    run_week(SAMPLE_WEEKS[0])
     before = snapshot(db)
     text, expected = BAD_FILES[kind]
     bad = weeks_dir / f"{SAMPLE_WEEKS[1]}.json"
     bad.write_text(text)
     with pytest.raises(runs.RunFailed) as failure:
-        _import(SAMPLE_WEEKS[1], instance)
+        run_week(SAMPLE_WEEKS[1])
     assert str(failure.value).startswith(f"{bad}: ")
     assert expected in str(failure.value)
     assert snapshot(db) == before
 
 
-def test_a_changed_file_replaces_its_week(weeks_dir, db, instance):
+def test_a_changed_file_replaces_its_week(weeks_dir, db, run_week):
     week = SAMPLE_WEEKS[0]
-    _import(week, instance)
+    run_week(week)
     path = weeks_dir / f"{week}.json"
     document = json.loads(path.read_text())
     dropped = document["analysis"]["trending_topics"].pop()
     document["analysis"]["trending_topics"][0]["engagement_score"] = 13
     path.write_text(json.dumps(document))
-    assets = runs.materializations(_import(week, instance))
+    assets = runs.materializations(run_week(week))
     assert assets["analyzed_content"]["status"] == "replaced"
     kept = document["analysis"]["trending_topics"][0]["topic"]
     assert db.execute("SELECT engagement_score FROM trending_topics WHERE topic_name = %s", [kept]).fetchone()[0] == 13
@@ -164,14 +175,14 @@ def test_a_changed_file_replaces_its_week(weeks_dir, db, instance):
         document["analysis"]["trending_topics"])
 
 
-def test_backfilling_an_old_week_does_not_change_the_homepage(weeks_dir, db, instance):
+def test_backfilling_an_old_week_does_not_change_the_homepage(weeks_dir, db, run_week):
     for week in SAMPLE_WEEKS[-2:]:
-        _import(week, instance)
+        run_week(week)
     homepage = db.execute("SELECT to_jsonb(h)::text FROM homepage_grid h ORDER BY grid_position").fetchall()
     current = ("SELECT id, topic_name, engagement_score, mention_count, creators_array, full_data, last_seen_week"
                " FROM trending_topics ORDER BY id")
     grid, topics = _grid(db), db.execute(current).fetchall()
-    _import(SAMPLE_WEEKS[0], instance)
+    run_week(SAMPLE_WEEKS[0])
     assert db.execute("SELECT to_jsonb(h)::text FROM homepage_grid h ORDER BY grid_position").fetchall() == homepage
     assert _grid(db) == grid
     recurring = db.execute(
@@ -184,24 +195,25 @@ def test_backfilling_an_old_week_does_not_change_the_homepage(weeks_dir, db, ins
     assert [after[row[0]] for row in topics] == topics
 
 
-def test_both_shapes_import_alike(weeks_dir, db, instance):
+def test_both_shapes_import_alike(weeks_dir, db, run_week):
     nested_week = SAMPLE_WEEKS[0]
     path = weeks_dir / f"{nested_week}.json"
     document = json.loads(path.read_text())
-    _import(nested_week, instance)
+    run_week(nested_week)
     nested_rows = db.execute("SELECT topic_slug, engagement_score FROM trending_topics ORDER BY 1").fetchall()
     path.write_text(json.dumps({"analysis_date": document["analysis_date"], **document["analysis"]}))
-    assets = runs.materializations(_import(nested_week, instance))
+    assets = runs.materializations(run_week(nested_week))
     assert assets["analyzed_content"]["document_shape"] == "flat"
     assert db.execute("SELECT topic_slug, engagement_score FROM trending_topics ORDER BY 1").fetchall() == nested_rows
 
 
-def test_the_asset_checks_fail_on_a_corrupted_grid(weeks_dir, db, instance):
-    _import(SAMPLE_WEEKS[0], instance)
+def test_the_asset_checks_fail_on_a_corrupted_grid(weeks_dir, db, db_url, run_week, instance):
+    run_week(SAMPLE_WEEKS[0])
     db.execute("UPDATE bento_grid_items SET grid_position = 60 WHERE grid_position = 3")
     check_job = dg.define_asset_job("grid_checks", selection=dg.AssetSelection.checks_for_assets("bento_grid_items", "homepage_grid"))
     merged = dg.Definitions.merge(defs(), dg.Definitions(jobs=[check_job]))
-    result = merged.resolve_job_def("grid_checks").execute_in_process(instance=instance, raise_on_error=False)
+    result = merged.resolve_job_def("grid_checks").execute_in_process(
+        instance=instance, raise_on_error=False, resources={"postgres": PostgresResource(url=db_url)})
     outcomes = _checks(result)
     assert outcomes["grid_positions_contiguous"] is False
     assert outcomes["homepage_matches_grid"] is False  # the view still shows the old position 3
@@ -209,16 +221,17 @@ def test_the_asset_checks_fail_on_a_corrupted_grid(weeks_dir, db, instance):
 
 
 def test_the_schedule_imports_that_mondays_week():
-    from carnivore_orchestration.defs.schedules import weekly_import_schedule
+    from carnivore_orchestration.defs.schedules import build_schedules
 
-    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 23, 10, tzinfo=timezone.utc))
+    weekly_import_schedule = next(s for s in build_schedules(running=True) if s.name == "weekly_import_schedule")
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 23, 10, tzinfo=UTC))
     request = weekly_import_schedule(context)
     assert request.partition_key == "2026-11-23"
     assert weekly_import_schedule.cron_schedule == "0 10 * * 1"
     assert weekly_import_schedule.execution_timezone == "UTC"
 
 
-def test_the_cli_imports_a_file_and_prints_the_grid(weeks_dir, tmp_path):
+def test_the_cli_imports_a_file_and_prints_the_grid(weeks_dir, cli_env, tmp_path):
     source = tmp_path / "published.json"
     shutil.copy(weeks_dir / f"{SAMPLE_WEEKS[1]}.json", source)
     runner = CliRunner()
@@ -230,7 +243,7 @@ def test_the_cli_imports_a_file_and_prints_the_grid(weeks_dir, tmp_path):
     assert {"grid_position", "content_type", "content_id", "content_title", "engagement_score"} <= set(grid[0])
 
 
-def test_the_cli_refuses_bad_input_with_the_clear_error(weeks_dir, tmp_path):
+def test_the_cli_refuses_bad_input_with_the_clear_error(cli_env, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"trending_topics": [{"topic": "", "engagement_score": 5}]}')
     result = CliRunner().invoke(main, ["import", str(bad), "--week", str(SAMPLE_WEEKS[0])])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from standardwebhooks.webhooks import Webhook
 
@@ -31,7 +31,7 @@ def signed_headers(secret: str, message_id: str, body: str, now: datetime | None
     are fresh each time."""
     check_secret(secret)
     # The library reads the datetime's clock fields as UTC, so give it UTC.
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(now.timestamp())),

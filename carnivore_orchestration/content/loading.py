@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -67,7 +67,7 @@ class WeekContent:
 
 def monday_of(day: date | datetime) -> date:
     if isinstance(day, datetime):
-        day = (day if day.tzinfo else day.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).date()
+        day = (day if day.tzinfo else day.replace(tzinfo=UTC)).astimezone(UTC).date()
     return day - timedelta(days=day.weekday())
 
 
@@ -88,9 +88,9 @@ def load_week(path: Path, week: date | None = None) -> WeekContent:
 
     analysis_date = parsed.analysis_date
     if isinstance(analysis_date, date) and not isinstance(analysis_date, datetime):
-        analysis_date = datetime(analysis_date.year, analysis_date.month, analysis_date.day, tzinfo=timezone.utc)
+        analysis_date = datetime(analysis_date.year, analysis_date.month, analysis_date.day, tzinfo=UTC)
     if analysis_date is not None and analysis_date.tzinfo is None:
-        analysis_date = analysis_date.replace(tzinfo=timezone.utc)
+        analysis_date = analysis_date.replace(tzinfo=UTC)
     if week is not None and analysis_date is not None and monday_of(analysis_date) != week:
         raise ContentError(
             f"{path}: analysis_date: {analysis_date.isoformat()} is not in the week of {week.isoformat()} "
@@ -205,7 +205,7 @@ def _json_type(value) -> str:
 
 def _topic_rows(path: Path, prefix: str, sections: Sections, raw: list[dict]) -> list[TopicRow]:
     rows, seen = [], {}
-    for index, (topic, original) in enumerate(zip(sections.trending_topics, raw)):
+    for index, (topic, original) in enumerate(zip(sections.trending_topics, raw, strict=True)):
         slug = topic_slug(topic.topic)
         if slug in seen:
             raise ContentError(
@@ -237,7 +237,7 @@ def _video_rows(path: Path, prefix: str, sections: Sections, raw: list[dict]) ->
         seen[video.video_id] = index
     week_max_views = max((video.views for video in sections.top_videos), default=0)
     rows = []
-    for video, original in zip(sections.top_videos, raw):
+    for video, original in zip(sections.top_videos, raw, strict=True):
         sentiment = original.get("comment_sentiment") or {}
         rows.append(
             VideoRow(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 import sys
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 FIRST_WEEK = date(2026, 10, 19)
@@ -106,10 +106,12 @@ def build_week(index: int, rng: random.Random) -> dict:
         "top_videos": videos,
         "community_sentiment": {
             "overall_tone": rng.choice(["positive", "positive", "mixed"]),
-            "success_stories": [f"{rng.choice(CREATORS)}'s viewer: down {rng.randint(5, 40)} lb in {rng.randint(2, 12)} months"],
+            "success_stories": [
+                f"{rng.choice(CREATORS)}'s viewer: down {rng.randint(5, 40)} lb in {rng.randint(2, 12)} months"
+            ],
         },
     }
-    published = datetime.combine(week, time(10, rng.randint(0, 30)), tzinfo=timezone.utc)
+    published = datetime.combine(week, time(10, rng.randint(0, 30)), tzinfo=UTC)
     analysis_date = published.isoformat().replace("+00:00", "Z")
     if index == 3:  # the flat shape of the blueprint's data-flow diagram
         return {"analysis_date": analysis_date, **sections}
@@ -117,7 +119,7 @@ def build_week(index: int, rng: random.Random) -> dict:
 
 
 def render_all() -> dict[str, str]:
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - reproducible sample data, not secrets
     files = {}
     for index in range(1, WEEKS + 1):
         week = FIRST_WEEK + timedelta(weeks=index - 1)

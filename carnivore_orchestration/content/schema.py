@@ -9,10 +9,25 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
 Name = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=500)]
 Percent = Annotated[float, Field(strict=False, ge=0, le=100)]
+
+
+def _parse_iso(value):
+    if value is None or isinstance(value, (date, datetime)):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date or date-time string")
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date or date-time string") from None
+
+
+# The date the analysis ran, in either document shape.
+AnalysisDate = Annotated[datetime | date | None, BeforeValidator(_parse_iso)]
 
 
 class _Open(BaseModel):
@@ -63,32 +78,11 @@ class Sections(_Open):
 class NestedDocument(_Open):
     """`{"analysis_date": ..., "analysis": {...sections}}`, as the blueprint's import reads it."""
 
-    analysis_date: datetime | date | None = None
+    analysis_date: AnalysisDate = None
     analysis: Sections
-
-    @field_validator("analysis_date", mode="before")
-    @classmethod
-    def _parse_date(cls, value):
-        return _parse_iso(value)
 
 
 class FlatDocument(Sections):
     """The sections at the top level, as the blueprint's data-flow diagram shows them."""
 
-    analysis_date: datetime | date | None = None
-
-    @field_validator("analysis_date", mode="before")
-    @classmethod
-    def _parse_date(cls, value):
-        return _parse_iso(value)
-
-
-def _parse_iso(value):
-    if value is None or isinstance(value, (date, datetime)):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("must be an ISO 8601 date or date-time string")
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError("must be an ISO 8601 date or date-time string") from None
+    analysis_date: AnalysisDate = None

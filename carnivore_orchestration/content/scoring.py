@@ -15,7 +15,8 @@ disliked keeps half its reach. The week's best-liked, most watched video scores 
 import math
 
 
-def video_score(views: int, week_max_views: int, positive_percent: float | None, negative_percent: float | None) -> float:
+def video_score(views: int, week_max_views: int, positive_percent: float | None,
+                negative_percent: float | None) -> float:
     reach = 100 * math.sqrt(views / week_max_views) if week_max_views > 0 else 0.0
     if positive_percent is None and negative_percent is None:
         reception = 50.0

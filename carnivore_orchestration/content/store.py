@@ -13,6 +13,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from carnivore_orchestration.content.loading import WeekContent
+from carnivore_orchestration.summaries import MetadataSummary
 
 # Serialises the writers of the weekly tables and the grid, so that concurrent backfill
 # runs queue instead of deadlocking on each other's rows.
@@ -20,13 +21,10 @@ WRITE_LOCK = 0x6361_726E_6977
 
 
 @dataclass(frozen=True)
-class TableChanges:
-    inserted: int
-    updated: int
-    unchanged: int
-
-    def as_metadata(self) -> dict[str, int]:
-        return {"rows_inserted": self.inserted, "rows_updated": self.updated, "rows_unchanged": self.unchanged}
+class TableChanges(MetadataSummary):
+    rows_inserted: int
+    rows_updated: int
+    rows_unchanged: int
 
 
 @dataclass(frozen=True)
@@ -37,6 +35,21 @@ class WeekWrite:
     topics: TableChanges
     videos: TableChanges
     creators: TableChanges
+
+
+@dataclass(frozen=True)
+class ImportedWeek(MetadataSummary):
+    """What the import of one file did, as the analyzed_content asset reports it."""
+
+    week: str
+    source_file: str
+    sha256: str
+    status: str
+    document_shape: str
+    topics: int
+    videos: int
+    creators: int
+    alerts_queued: int
 
 
 @dataclass(frozen=True)

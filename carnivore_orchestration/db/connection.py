@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
 
 from carnivore_orchestration.db import embedded
 from carnivore_orchestration.settings import configured_database_url
@@ -24,17 +24,27 @@ def redact(conninfo: str) -> str:
             params = conninfo_to_dict(conninfo)
         except psycopg.ProgrammingError:
             return unparseable
-        return make_conninfo(conninfo, password="***") if "password" in params else conninfo
+        if "password" not in params:
+            return conninfo
+        return make_conninfo(conninfo, password="***")  # noqa: S106 - the mask, not a password
+    try:
+        parts = urlsplit(conninfo)
+        has_password = parts.password is not None or "password" in parse_qs(parts.query)
+    except ValueError:
+        return unparseable
+    if not has_password:
+        # Re-rendering percent-encodes query values (a socket path, say), and SQLAlchemy
+        # costs most of a second to import: only parse properly when there is a password.
+        return conninfo
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(conninfo)
     except ArgumentError:
         return unparseable
     if "password" in url.query:  # libpq also takes ?password=...
         url = url.update_query_dict({"password": "***"})
-    elif url.password is None:
-        # Re-rendering percent-encodes query values (a socket path, say): only do it
-        # when there is a password to hide.
-        return conninfo
     return url.render_as_string(hide_password=True)
 
 
@@ -45,6 +55,8 @@ def with_driver(conninfo: str, driver: str) -> str:
     SQLAlchemy 2.1 reads a bare `postgresql://` as psycopg 3, which dagster-postgres
     cannot use; naming the driver keeps each consumer on the one it was built for.
     """
+    from sqlalchemy.engine import URL, make_url
+
     drivername = f"postgresql+{driver}"
     if "://" in conninfo:
         return make_url(conninfo).set(drivername=drivername).render_as_string(hide_password=False)

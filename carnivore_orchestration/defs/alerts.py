@@ -1,43 +1,29 @@
-import os
-
 import dagster as dg
 
-from carnivore_orchestration.alerts.delivery import AlertSettings, deliver_event
-from carnivore_orchestration.resources import PostgresResource
+from carnivore_orchestration.alerts.delivery import deliver_event
+from carnivore_orchestration.resources import AlertsResource, PostgresResource
 
 
 class AlertConfig(dg.Config):
     event_id: str
 
 
-# Unexpected errors (the database restarting, say) are retried too; the delay follows
-# CARNIVORE_ALERT_RETRY_BASE_SECONDS, because Dagster really sleeps it, even in tests.
-_UNEXPECTED_ERRORS = dg.RetryPolicy(
-    max_retries=3,
-    delay=float(os.environ.get("CARNIVORE_ALERT_RETRY_BASE_SECONDS", "2")),
-    backoff=dg.Backoff.EXPONENTIAL,
-    jitter=dg.Jitter.PLUS_MINUS,
-)
-
-
-@dg.op(description="POST one outbox event, signed; retried with backoff while the outbox says so.",
-       retry_policy=_UNEXPECTED_ERRORS)
-def deliver_alert(context: dg.OpExecutionContext, config: AlertConfig, postgres: PostgresResource) -> None:
-    settings = AlertSettings.from_env()
+@dg.op(description="One delivery attempt of one outbox event, signed. A retry is not waited for here: the outbox"
+                   " records when the event is due again and alert_outbox_sensor dispatches it then.")
+def deliver_alert(context: dg.OpExecutionContext, config: AlertConfig, postgres: PostgresResource,
+                  alerts: AlertsResource) -> None:
     with postgres.connect(autocommit=True) as conn:
-        outcome = deliver_event(conn, config.event_id, settings)
-    context.log.info(f"{outcome.event_id}: {outcome.status} {outcome.detail}".strip())
-    if outcome.status == "retry":
-        # The delay comes from the outbox (backoff, jitter, Retry-After), and
-        # CARNIVORE_ALERT_RETRY_BASE_SECONDS scales it: Dagster really sleeps it.
-        raise dg.RetryRequested(max_retries=settings.max_attempts, seconds_to_wait=outcome.retry_in)
+        outcome = deliver_event(conn, config.event_id, alerts.settings())
+    summary = f"{outcome.event_id}: {outcome.status} {outcome.detail}".strip()
     if outcome.status == "failed":
-        raise dg.Failure(description=f"{outcome.event_id} was not delivered: {outcome.detail}; "
-                                     f"`carnivore alerts retry {outcome.event_id}` sends it again")
-    if outcome.status == "waiting":
-        context.log.warning(f"{outcome.event_id} stays pending: {outcome.detail}")
+        raise dg.Failure(description=f"{summary}; `carnivore alerts retry {outcome.event_id}` sends it again",
+                         allow_retries=False)
+    if outcome.status == "retry":
+        context.log.warning(f"{summary}; due again in {outcome.retry_in:.1f} s")
+    else:
+        context.log.info(summary)
 
 
-@dg.job(description="Deliver one alert (a trend spike to editors, or a pending on-call alert).")
-def notify_editors_job():
+@dg.job(description="Deliver one alert from the outbox: a trend spike to editors, or a failed run to on-call.")
+def deliver_alert_job():
     deliver_alert()

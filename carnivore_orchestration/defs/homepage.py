@@ -1,12 +1,6 @@
 import dagster as dg
 
-from carnivore_orchestration.homepage.grid import (
-    homepage_items,
-    markdown_table,
-    placed_rows,
-    rebuild_grid,
-    refresh_homepage,
-)
+from carnivore_orchestration.homepage.grid import homepage_items, markdown_table, rebuild_grid, refresh_homepage
 from carnivore_orchestration.resources import PostgresResource
 
 
@@ -16,20 +10,8 @@ def bento_grid_items(postgres: PostgresResource) -> dg.MaterializeResult:
     Position 1 is the hero, 2-5 featured, 6 and on standard."""
     with postgres.connect(autocommit=True) as conn:
         changes = rebuild_grid(conn)
-    return dg.MaterializeResult(
-        metadata={
-            "week": changes.week.isoformat() if changes.week else None,
-            "items": len(changes.placed),
-            "rows_inserted": changes.inserted,
-            "rows_updated": changes.updated,
-            "rows_unchanged": changes.unchanged,
-            "rows_removed": changes.removed,
-            "items_moved": changes.moved,
-            "hero": changes.hero,
-            "hero_changed": changes.hero_changed,
-            "grid": dg.MetadataValue.md(markdown_table(placed_rows(changes.placed))),
-        }
-    )
+    rows = [(item.position, item.content_type, item.title, item.rank_score) for item in changes.grid]
+    return dg.MaterializeResult(metadata={**changes.as_metadata(), "grid": dg.MetadataValue.md(markdown_table(rows))})
 
 
 @dg.asset(deps=[bento_grid_items], group_name="homepage")
@@ -40,5 +22,6 @@ def homepage_grid(postgres: PostgresResource) -> dg.MaterializeResult:
         items = homepage_items(conn)
     rows_shown = [(i["grid_position"], i["content_type"], i["content_title"], i["engagement_score"]) for i in items]
     return dg.MaterializeResult(
-        metadata={"rows": rows, "refresh_ms": round(refresh_ms, 1), "homepage": dg.MetadataValue.md(markdown_table(rows_shown))}
+        metadata={"rows": rows, "refresh_ms": round(refresh_ms, 1),
+                  "homepage": dg.MetadataValue.md(markdown_table(rows_shown))}
     )

@@ -5,17 +5,16 @@ import dagster as dg
 from pydantic import Field
 
 from carnivore_orchestration.content.loading import ContentError, load_week
-from carnivore_orchestration.content.store import write_week
+from carnivore_orchestration.content.store import ImportedWeek, write_week
 from carnivore_orchestration.defs.partitions import weekly_partitions
 from carnivore_orchestration.homepage.checks import week_matches_file
-from carnivore_orchestration.resources import PostgresResource
-from carnivore_orchestration.settings import content_dir
+from carnivore_orchestration.resources import ContentSource, PostgresResource
 
 
 class WeeklyContentConfig(dg.Config):
     source_path: str | None = Field(
         default=None,
-        description="Import this file instead of CARNIVORE_CONTENT_DIR/<week>.json (used by `carnivore import`).",
+        description="Import this file instead of the content source's <week>.json (used by `carnivore import`).",
     )
 
 
@@ -33,29 +32,32 @@ class WeeklyContentConfig(dg.Config):
                      description="Creators by name, with each week's mentions and videos in creator_weeks."),
     ],
     check_specs=[
-        dg.AssetCheckSpec("matches_source_file", asset="trending_topics",
+        # Blocking: a week stored differently from its file must not reach the homepage.
+        dg.AssetCheckSpec("matches_source_file", asset="trending_topics", blocking=True,
                           description="The week's stored topics and videos are exactly the file's."),
     ],
 )
-def weekly_content(context: dg.AssetExecutionContext, config: WeeklyContentConfig, postgres: PostgresResource):
+def weekly_content(context: dg.AssetExecutionContext, config: WeeklyContentConfig, postgres: PostgresResource,
+                   content: ContentSource):
     """Validate the week's file completely, then write the archive, creators, topics,
     videos and their history in one transaction: a week is written whole or not at all."""
     week = date.fromisoformat(context.partition_key)
-    path = Path(config.source_path) if config.source_path else content_dir() / f"{week.isoformat()}.json"
+    path = Path(config.source_path) if config.source_path else content.path_for(week)
     try:
-        content = load_week(path, week)
+        document = load_week(path, week)
     except ContentError as exc:
         # Bad input will not get better by retrying: fail once, clearly, with nothing written.
         raise dg.Failure(description=str(exc), allow_retries=False) from None
     with postgres.connect(autocommit=True) as conn:
-        written = write_week(conn, week, content)
-        outcome = week_matches_file(conn, week, content)
-    source = {"source_file": str(path), "sha256": content.sha256, "week": week.isoformat(), "status": written.status}
-    yield dg.MaterializeResult(
-        asset_key="analyzed_content",
-        metadata={**source, "document_shape": content.shape, "topics": len(content.topics),
-                  "videos": len(content.videos), "creators": len(content.creators), "alerts_queued": written.alerts},
+        written = write_week(conn, week, document)
+        outcome = week_matches_file(conn, week, document)
+    imported = ImportedWeek(
+        week=week.isoformat(), source_file=str(path), sha256=document.sha256, status=written.status,
+        document_shape=document.shape, topics=len(document.topics), videos=len(document.videos),
+        creators=len(document.creators), alerts_queued=written.alerts,
     )
+    yield dg.MaterializeResult(asset_key="analyzed_content", metadata=imported.as_metadata())
+    source = {"source_file": str(path), "sha256": document.sha256, "week": week.isoformat(), "status": written.status}
     for key, changes in (("trending_topics", written.topics), ("top_videos", written.videos),
                          ("creators", written.creators)):
         yield dg.MaterializeResult(asset_key=key, metadata={**source, **changes.as_metadata()})

@@ -1,7 +1,7 @@
 import dagster as dg
 from pydantic import Field
 
-from carnivore_orchestration.engagement.partitions import ensure_partitions
+from carnivore_orchestration.engagement.maintenance import ensure_partitions, prune_buckets
 from carnivore_orchestration.resources import PostgresResource
 
 
@@ -22,9 +22,7 @@ def content_engagement_partitions(config: PartitionConfig, postgres: PostgresRes
     listing = "\n".join(f"| {name} | {bounds} |" for name, bounds in report.partitions)
     yield dg.MaterializeResult(
         metadata={
-            "created": report.created,
-            "ensured": report.ensured,
-            "rows_moved_from_default": report.moved_from_default,
+            **report.as_metadata(),
             "partitions": dg.MetadataValue.md("| partition | bounds |\n|---|---|\n" + listing),
         }
     )
@@ -35,3 +33,11 @@ def content_engagement_partitions(config: PartitionConfig, postgres: PostgresRes
         description=f"{report.default_rows} row(s) in content_engagement_default",
         metadata={"default_rows": report.default_rows},
     )
+
+
+@dg.asset(group_name="maintenance")
+def engagement_buckets(postgres: PostgresResource) -> dg.MaterializeResult:
+    """The hourly scoring buckets, kept for as long as a score reads them (8 days)."""
+    with postgres.connect(autocommit=True) as conn:
+        pruned = prune_buckets(conn)
+    return dg.MaterializeResult(metadata={"buckets_pruned": pruned})

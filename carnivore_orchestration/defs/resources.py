@@ -1,8 +1,8 @@
 import dagster as dg
 
-from carnivore_orchestration.resources import PostgresResource
+from carnivore_orchestration.resources import resources_from_environment
 
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources={"postgres": PostgresResource()})
+    return dg.Definitions(resources=resources_from_environment())

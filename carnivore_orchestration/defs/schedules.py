@@ -1,10 +1,7 @@
-import os
-
 import dagster as dg
 
 WEEKLY_IMPORT_ASSETS = ["analyzed_content", "trending_topics", "top_videos", "creators", "bento_grid_items",
                         "homepage_grid"]
-
 
 # Jobs that write the grid run one at a time (dagster.yaml limits this tag to 1), and
 # failed scheduled runs are retried from the failed step, twice at most.
@@ -12,10 +9,11 @@ GRID_WRITER = {"carnivore/writes": "grid"}
 RETRIED = {"dagster/max_retries": "2", "dagster/retry_strategy": "FROM_FAILURE"}
 
 
-def automation_status() -> dg.DefaultScheduleStatus:
-    """Schedules run by default; CARNIVORE_AUTOMATION=off turns them off (staging)."""
-    off = os.environ.get("CARNIVORE_AUTOMATION", "on").strip().lower() in {"off", "0", "false", "no"}
-    return dg.DefaultScheduleStatus.STOPPED if off else dg.DefaultScheduleStatus.RUNNING
+def automation_on() -> bool:
+    """Schedules and sensors start running unless CARNIVORE_AUTOMATION is off (staging).
+    Read when the definitions load, since a default status is part of a definition."""
+    value = dg.EnvVar("CARNIVORE_AUTOMATION").get_value("on") or "on"
+    return value.strip().lower() not in {"off", "0", "false", "no"}
 
 
 weekly_import_job = dg.define_asset_job(
@@ -25,50 +23,53 @@ weekly_import_job = dg.define_asset_job(
     tags={**GRID_WRITER, **RETRIED},
 )
 
-
-@dg.schedule(
-    job=weekly_import_job,
-    cron_schedule="0 10 * * 1",
-    execution_timezone="UTC",
-    default_status=automation_status(),
-    description="Mondays 10:00 UTC: import the week that starts that Monday.",
-)
-def weekly_import_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    monday = context.scheduled_execution_time.date().isoformat()
-    return dg.RunRequest(partition_key=monday, tags={"carnivore/week": monday})
-
-
-def _stamped_schedule(name: str, job, cron: str, description: str, tag: str, stamp: str) -> dg.ScheduleDefinition:
-    """A UTC schedule for an unpartitioned job, tagging each run with its slot."""
-
-    @dg.schedule(name=name, job=job, cron_schedule=cron, execution_timezone="UTC",
-                 default_status=automation_status(), description=description)
-    def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        return dg.RunRequest(tags={tag: context.scheduled_execution_time.strftime(stamp)})
-
-    return _schedule
-
-
 hourly_rerank_job = dg.define_asset_job(
     "hourly_rerank_job",
     selection=dg.AssetSelection.assets("bento_grid_items", "homepage_grid"),
     description="Re-score the grid from the last 24 hours of engagement, re-rank it and refresh homepage_grid.",
     tags={**GRID_WRITER, **RETRIED},
 )
-hourly_rerank_schedule = _stamped_schedule(
-    "hourly_rerank_schedule", hourly_rerank_job, "0 * * * *",
-    "Every hour: old interactions age out of the 24-hour window and the grid follows readers.",
-    "carnivore/hour", "%Y-%m-%dT%H:00Z",
-)
 
-monthly_partition_job = dg.define_asset_job(
-    "monthly_partition_job",
-    selection=dg.AssetSelection.assets("content_engagement_partitions"),
-    description="Make content_engagement's partitions for this month and the next three.",
+maintenance_job = dg.define_asset_job(
+    "maintenance_job",
+    selection=dg.AssetSelection.groups("maintenance"),
+    description="content_engagement's partitions for this month and the next three; expired scoring buckets dropped.",
     tags=RETRIED,
 )
-monthly_partition_schedule = _stamped_schedule(
-    "monthly_partition_schedule", monthly_partition_job, "0 0 1 * *",
-    "The first of each month, 00:00 UTC: partitions for the months ahead.",
-    "carnivore/month", "%Y-%m",
-)
+
+
+def _weekly_import(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    monday = context.scheduled_execution_time.date().isoformat()
+    return dg.RunRequest(partition_key=monday, tags={"carnivore/week": monday})
+
+
+def _stamped(tag: str, stamp: str):
+    """Tag each run of an unpartitioned job with its slot, so runs are easy to find."""
+
+    def request(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        return dg.RunRequest(tags={tag: context.scheduled_execution_time.strftime(stamp)})
+
+    return request
+
+
+def build_schedules(running: bool) -> list[dg.ScheduleDefinition]:
+    status = dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED
+    specs = [
+        ("weekly_import_schedule", weekly_import_job, "0 10 * * 1", _weekly_import,
+         "Mondays 10:00 UTC: import the week that starts that Monday."),
+        ("hourly_rerank_schedule", hourly_rerank_job, "0 * * * *", _stamped("carnivore/hour", "%Y-%m-%dT%H:00Z"),
+         "Every hour: old interactions age out of the 24-hour window and the grid follows readers."),
+        ("daily_maintenance_schedule", maintenance_job, "0 0 * * *", _stamped("carnivore/day", "%Y-%m-%d"),
+         "Every day, 00:00 UTC: partitions for the months ahead (made once, checked daily), old buckets dropped."),
+    ]
+    return [
+        dg.schedule(name=name, job=job, cron_schedule=cron, execution_timezone="UTC", default_status=status,
+                    description=description)(fn)
+        for name, job, cron, fn, description in specs
+    ]
+
+
+@dg.definitions
+def schedules() -> dg.Definitions:
+    return dg.Definitions(jobs=[weekly_import_job, hourly_rerank_job, maintenance_job],
+                          schedules=build_schedules(automation_on()))

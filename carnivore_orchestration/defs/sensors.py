@@ -1,58 +1,32 @@
 import dagster as dg
 
-from carnivore_orchestration.alerts.delivery import AlertSettings, deliver_event, record_run_failure
-from carnivore_orchestration.db.connection import connect
-from carnivore_orchestration.defs.alerts import notify_editors_job
-from carnivore_orchestration.defs.schedules import (
-    automation_status,
-    hourly_rerank_job,
-    monthly_partition_job,
-    weekly_import_job,
-)
+from carnivore_orchestration.alerts import outbox
+from carnivore_orchestration.alerts.oncall import run_failure_payload
+from carnivore_orchestration.defs.alerts import deliver_alert_job
+from carnivore_orchestration.defs.schedules import automation_on, hourly_rerank_job, maintenance_job, weekly_import_job
+from carnivore_orchestration.resources import AlertsResource, PostgresResource
 
 
-def _sensor_status() -> dg.DefaultSensorStatus:
-    return dg.DefaultSensorStatus(automation_status().value)
-
-
-@dg.sensor(job=notify_editors_job, minimum_interval_seconds=30, default_status=_sensor_status(),
-           description="New events in the alert outbox become notify_editors_job runs, one per event.")
-def trend_spike_sensor(context: dg.SensorEvaluationContext):
-    settings = AlertSettings.from_env()
-    cursor = int(context.cursor or 0)
-    with connect() as conn:
-        events = conn.execute(
-            "SELECT id, seq, generation, destination FROM alert_events"
-            " WHERE seq > %s AND status = 'pending' ORDER BY seq LIMIT 100", [cursor]
-        ).fetchall()
-    if not events:
-        return dg.SkipReason("no new alerts")
-    blocked = {d: settings.missing(d) for d in {e[3] for e in events}}
-    if any(blocked.values()):
-        # The cursor stays put: these events go out once the configuration is there.
-        reasons = "; ".join(sorted({r for r in blocked.values() if r}))
-        context.log.warning(f"{len(events)} alert(s) pending: {reasons}")
-        return dg.SkipReason(f"{len(events)} alert(s) pending: {reasons}")
-    context.update_cursor(str(max(e[1] for e in events)))
-    # The run key is the event and its re-send generation: however often this sensor
-    # runs, an event is handled once, and `carnivore alerts retry` gets a fresh key.
+def dispatch_alerts(postgres: PostgresResource, alerts: AlertsResource) -> dg.SkipReason | list[dg.RunRequest]:
+    """One delivery run for each outbox event that is due; events whose endpoint is not
+    configured or is disabled stay pending, and the skip reason says why."""
+    settings = alerts.settings()
+    with postgres.connect(autocommit=True) as conn:
+        readiness = outbox.readiness(conn, settings)
+        dispatched = outbox.dispatch_due(conn, readiness.ready) if readiness.ready else []
+        waiting = outbox.pending_count(conn, list(readiness.waiting)) if readiness.waiting else 0
+    if not dispatched:
+        held = f"; {waiting} pending until {readiness.describe_waiting()}" if waiting else ""
+        return dg.SkipReason(f"no alert is due{held}")
     return [
-        dg.RunRequest(run_key=f"{event_id}:{generation}",
-                      run_config={"ops": {"deliver_alert": {"config": {"event_id": event_id}}}},
-                      tags={"carnivore/alert": event_id})
-        for event_id, _, generation, _ in events
+        dg.RunRequest(run_key=d.run_key,
+                      run_config={"ops": {"deliver_alert": {"config": {"event_id": d.event_id}}}},
+                      tags={"carnivore/alert": d.event_id, "carnivore/attempt": str(d.attempt)})
+        for d in dispatched
     ]
 
 
-@dg.run_failure_sensor(
-    monitored_jobs=[weekly_import_job, hourly_rerank_job, monthly_partition_job],
-    default_status=_sensor_status(),
-    description="A failed run of the pipeline's jobs pages on-call (notify_editors_job is left out: its failures"
-                " are in the outbox, and alerting on them would loop).",
-)
-def run_failure_alert_sensor(context: dg.RunFailureSensorContext) -> None:
-    settings = AlertSettings.from_env()
-    run = context.dagster_run
+def failure_errors(context: dg.RunFailureSensorContext) -> list[str]:
     errors = []
     for event in context.get_step_failure_events():
         data = event.step_failure_data
@@ -60,19 +34,40 @@ def run_failure_alert_sensor(context: dg.RunFailureSensorContext) -> None:
             errors.append(f"{event.step_key}: {data.user_failure_data.description}")
         elif data.error is not None:
             errors.append(f"{event.step_key}: {data.error.message.strip()}")
-    error = "; ".join(errors) or context.failure_event.message or "the run failed"
-    partition = run.tags.get("dagster/partition")
-    payload = {
-        "event": "pipeline_run_failed",
-        "job": run.job_name,
-        "run_id": run.run_id,
-        "partition": partition,
-        "error": error,
-        "url": f"{settings.ui_url}/runs/{run.run_id}",
-        "text": f"{run.job_name}{f' ({partition})' if partition else ''} failed: {error[:300]}",
-    }
-    with connect(autocommit=True) as conn:
-        event_id = record_run_failure(conn, payload)
-        outcome = deliver_event(conn, event_id, settings)
-    # Not delivered now: it stays pending, and trend_spike_sensor dispatches it.
-    context.log.info(f"on-call alert {event_id}: {outcome.status} {outcome.detail}".strip())
+    if not errors and context.failure_event.message:
+        errors.append(context.failure_event.message)
+    return errors
+
+
+def build_sensors(running: bool) -> list[dg.SensorDefinition]:
+    status = dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED
+
+    @dg.sensor(job=deliver_alert_job, minimum_interval_seconds=30, default_status=status,
+               description="Every due event in the alert outbox (editors' trend spikes, on-call failures)"
+                           " becomes one deliver_alert_job run; retries come back when the outbox says.")
+    def alert_outbox_sensor(postgres: PostgresResource, alerts: AlertsResource):
+        return dispatch_alerts(postgres, alerts)
+
+    def run_failure_alert_sensor(context: dg.RunFailureSensorContext, postgres: PostgresResource,
+                                 alerts: AlertsResource) -> None:
+        run = context.dagster_run
+        payload = run_failure_payload(run.job_name, run.run_id, run.tags.get("dagster/partition"),
+                                      failure_errors(context), alerts.settings().run_url(run.run_id))
+        with postgres.connect(autocommit=True) as conn:
+            event_id = outbox.record_run_failure(conn, payload)
+        context.log.info(f"on-call alert {event_id} queued in the outbox")
+
+    run_failure_alert_sensor = dg.run_failure_sensor(
+        monitored_jobs=[weekly_import_job, hourly_rerank_job, maintenance_job],
+        default_status=status,
+        description="A failed run of the pipeline's jobs becomes an on-call event in the alert outbox"
+                    " (deliver_alert_job is left out: its failures are in the outbox, and alerting on them"
+                    " would loop).",
+    )(run_failure_alert_sensor)
+
+    return [alert_outbox_sensor, run_failure_alert_sensor]
+
+
+@dg.definitions
+def sensors() -> dg.Definitions:
+    return dg.Definitions(sensors=build_sensors(automation_on()))

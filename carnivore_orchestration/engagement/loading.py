@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Callable, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 import psycopg
@@ -65,7 +66,7 @@ class Interaction(BaseModel):
     @field_validator("created_at")
     @classmethod
     def _utc_if_naive(cls, value):
-        return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ def read_interactions(path: Path, now: datetime, lines: list[int] | None = None)
             field = ".".join(str(part) for part in first["loc"]) or "(row)"
             value = record.get(first["loc"][0]) if first["loc"] else record
             message = first["msg"].removeprefix("Value error, ")
-            raise EngagementError(f"{path}: line {line}: {field}: {message}, got {json.dumps(value, default=str)}") from None
+            got = json.dumps(value, default=str)
+            raise EngagementError(f"{path}: line {line}: {field}: {message}, got {got}") from None
         if row.created_at is not None and row.created_at > now:
             raise EngagementError(
                 f"{path}: line {line}: created_at: {row.created_at.isoformat()} is in the future"
@@ -112,7 +114,8 @@ def _csv_records(path: Path, text: str):
     header = reader.fieldnames or []
     unknown = [name for name in header if name not in FIELDS]
     if unknown:
-        raise EngagementError(f"{path}: line 1: unknown column(s) {', '.join(unknown)}; the columns are {', '.join(FIELDS)}")
+        raise EngagementError(
+            f"{path}: line 1: unknown column(s) {', '.join(unknown)}; the columns are {', '.join(FIELDS)}")
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise EngagementError(f"{path}: line 1: missing column(s) {', '.join(missing)}")

@@ -5,16 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import random
+import tempfile
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from carnivore_orchestration.engagement.loading import FIELDS
+import psycopg
+
+from carnivore_orchestration.engagement.loading import FIELDS, load_engagement
 
 
 def sample_week(items: list[tuple[str, int]], now: datetime, seed: int = 7) -> str:
     """CSV of interactions with `items` ((content_type, content_id) pairs, best first)
     spread over the week before `now`, recent hours busier. A few items lower in the grid
     get a burst in the last day, so the re-rank has something to lift."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible sample data, not secrets
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(FIELDS)
@@ -31,3 +35,14 @@ def sample_week(items: list[tuple[str, int]], now: datetime, seed: int = 7) -> s
             created = (now - timedelta(hours=hours_ago)).isoformat(timespec="seconds")
             writer.writerow([item[0], item[1], kind, sentiment, score, "", created, '{"source": "demo"}'])
     return out.getvalue()
+
+
+def load_sample_week(conn: psycopg.Connection, progress=None) -> int:
+    """A generated week of interactions over the current grid, loaded through the same
+    COPY path as `carnivore engagement load`; returns how many. `conn` in autocommit."""
+    now = conn.execute("SELECT now()").fetchone()[0]
+    items = conn.execute("SELECT content_type, content_id FROM bento_grid_items ORDER BY grid_position").fetchall()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sample_week.csv"
+        path.write_text(sample_week([tuple(item) for item in items], now))
+        return load_engagement(conn, path, progress=progress).rows

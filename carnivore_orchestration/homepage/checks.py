@@ -44,16 +44,18 @@ def grid_content_unique(conn: psycopg.Connection) -> Outcome:
         "SELECT count(*) FROM (SELECT 1 FROM bento_grid_items GROUP BY content_type, content_id"
         " HAVING count(*) > 1) AS d"
     ).fetchone()[0]
-    return Outcome(duplicates == 0, f"{duplicates} piece(s) of content appear more than once", {"duplicated": duplicates})
+    return Outcome(duplicates == 0, f"{duplicates} piece(s) of content appear more than once",
+                   {"duplicated": duplicates})
 
 
-_COLUMNS = "id, content_type, content_id, content_title, grid_position, engagement_score, rank_score, data"
-_HOMEPAGE_DIFF = (
-    f"SELECT count(*) FROM ((SELECT {_COLUMNS} FROM homepage_grid"
-    f"  EXCEPT SELECT {_COLUMNS} FROM bento_grid_items WHERE grid_position <= 7)"
-    f" UNION ALL (SELECT {_COLUMNS} FROM bento_grid_items WHERE grid_position <= 7"
-    f"  EXCEPT SELECT {_COLUMNS} FROM homepage_grid)) AS diff"
-)
+# Rows in one and not the other, both ways, over the columns the website reads.
+_HOMEPAGE_DIFF = """
+WITH shown AS (SELECT id, content_type, content_id, content_title, grid_position, engagement_score, rank_score, data
+                 FROM homepage_grid),
+     ranked AS (SELECT id, content_type, content_id, content_title, grid_position, engagement_score, rank_score, data
+                  FROM bento_grid_items WHERE grid_position <= 7)
+SELECT count(*) FROM ((TABLE shown EXCEPT TABLE ranked) UNION ALL (TABLE ranked EXCEPT TABLE shown)) AS diff
+"""
 
 
 def homepage_matches_grid(conn: psycopg.Connection) -> Outcome:

@@ -5,128 +5,128 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from datetime import date
 
 import psycopg
 
 from carnivore_orchestration.content.store import WRITE_LOCK
-from carnivore_orchestration.homepage.ranking import Candidate, Placed, rank, slot
+from carnivore_orchestration.homepage.ranking import GRID_SIZE, slot
+from carnivore_orchestration.summaries import MetadataSummary, detail
 
 
 @dataclass(frozen=True)
-class GridChanges:
-    week: date | None
-    placed: list[Placed]
-    inserted: int
-    updated: int
-    removed: int
-    moved: int
+class GridItem:
+    position: int
+    content_type: str
+    content_id: int
+    title: str
+    rank_score: float
+
+
+@dataclass(frozen=True)
+class GridChanges(MetadataSummary):
+    week: str | None  # the imported week the grid shows (ISO date)
+    items: int
+    rows_inserted: int
+    rows_updated: int
+    rows_unchanged: int
+    rows_removed: int
+    items_moved: int
     hero: str | None
     hero_changed: bool
-
-    @property
-    def unchanged(self) -> int:
-        return len(self.placed) - self.inserted - self.updated
+    grid: list[GridItem] = detail()
 
 
-# The current content with its weekly score, as (content_type, content_id, title, weekly).
-_CURRENT = """
+# Active content seen in the latest imported week, with its weekly score lifted by
+# readers' last 24 hours, ranked and cut to the grid's size in the same statement. Ties
+# go to topics over videos, then by title (case-insensitive, byte order so that every
+# server agrees), then by id: the order never depends on the order rows come in. Then the
+# grid becomes exactly that: rows no longer ranked are deleted, the others upserted only
+# where something changed.
+_REBUILD = """
+WITH current_content AS (
     SELECT 'trending_topic'::text AS content_type, id AS content_id, topic_name AS title,
            engagement_score::numeric AS weekly, full_data || jsonb_build_object('slug', topic_slug) AS data
       FROM trending_topics WHERE is_active AND last_seen_week = %(week)s
     UNION ALL
     SELECT 'top_video', id, title, score, full_data
       FROM top_videos WHERE is_active AND last_seen_week = %(week)s
+),
+engaged AS (
+    SELECT * FROM private.item_engagement((SELECT array_agg(content_type) FROM current_content),
+                                          (SELECT array_agg(content_id) FROM current_content))
+),
+ranked AS (
+    SELECT c.*, e.engagement_score AS engaged, e.views, e.shares, e.bookmarks, e.positive_sentiment_percent,
+           private.rank_score(c.weekly, e.engagement_score) AS rank_score,
+           row_number() OVER (ORDER BY private.rank_score(c.weekly, e.engagement_score) DESC,
+                                       CASE c.content_type WHEN 'trending_topic' THEN 0 ELSE 1 END,
+                                       lower(c.title) COLLATE "C", c.content_id) AS grid_position
+      FROM current_content AS c
+      LEFT JOIN engaged AS e ON e.content_type = c.content_type AND e.content_id = c.content_id
+     ORDER BY grid_position
+     LIMIT %(size)s
+),
+removed AS (
+    DELETE FROM bento_grid_items AS g
+     WHERE NOT EXISTS (SELECT FROM ranked AS r WHERE r.content_type = g.content_type AND r.content_id = g.content_id)
+    RETURNING 1
+),
+written AS (
+    INSERT INTO bento_grid_items AS g (content_type, content_id, content_title, grid_position, weekly_score,
+        engagement_score, rank_score, view_count, share_count, bookmark_count, positive_sentiment_percent, data)
+    SELECT r.content_type, r.content_id, left(r.title, 500), r.grid_position, r.weekly,
+           coalesce(r.engaged, r.weekly), r.rank_score, coalesce(r.views, 0), coalesce(r.shares, 0),
+           coalesce(r.bookmarks, 0), coalesce(r.positive_sentiment_percent, 50), r.data
+      FROM ranked AS r
+    ON CONFLICT (content_type, content_id) DO UPDATE SET
+        content_title = EXCLUDED.content_title, grid_position = EXCLUDED.grid_position,
+        weekly_score = EXCLUDED.weekly_score, engagement_score = EXCLUDED.engagement_score,
+        rank_score = EXCLUDED.rank_score, view_count = EXCLUDED.view_count,
+        share_count = EXCLUDED.share_count, bookmark_count = EXCLUDED.bookmark_count,
+        positive_sentiment_percent = EXCLUDED.positive_sentiment_percent, data = EXCLUDED.data
+    WHERE (g.content_title, g.grid_position, g.weekly_score, g.engagement_score, g.rank_score, g.view_count,
+           g.share_count, g.bookmark_count, g.positive_sentiment_percent, g.data)
+          IS DISTINCT FROM (EXCLUDED.content_title, EXCLUDED.grid_position, EXCLUDED.weekly_score,
+           EXCLUDED.engagement_score, EXCLUDED.rank_score, EXCLUDED.view_count, EXCLUDED.share_count,
+           EXCLUDED.bookmark_count, EXCLUDED.positive_sentiment_percent, EXCLUDED.data)
+    RETURNING xmax = 0 AS inserted
+)
+SELECT (SELECT count(*) FROM removed), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+  FROM written
 """
-
-_CANDIDATES = (
-    f"WITH c AS ({_CURRENT})"
-    " SELECT c.content_type, c.content_id, c.title, private.rank_score(c.weekly, e.engagement_score)::float8"
-    " FROM c LEFT JOIN private.item_engagement((SELECT array_agg(content_type) FROM c),"
-    "                                          (SELECT array_agg(content_id) FROM c)) AS e"
-    "   ON e.content_type = c.content_type AND e.content_id = c.content_id"
-)
-
-_WRITE_GRID = (
-    f"WITH c AS ({_CURRENT}),"
-    " e AS (SELECT * FROM private.item_engagement((SELECT array_agg(content_type) FROM grid_stage),"
-    "                                             (SELECT array_agg(content_id) FROM grid_stage)))"
-    " INSERT INTO bento_grid_items AS g (content_type, content_id, content_title, grid_position, weekly_score,"
-    "     engagement_score, rank_score, view_count, share_count, bookmark_count, positive_sentiment_percent,"
-    "     data)"
-    " SELECT s.content_type, s.content_id, s.content_title, s.grid_position, c.weekly,"
-    "        coalesce(e.engagement_score, c.weekly), private.rank_score(c.weekly, e.engagement_score),"
-    "        coalesce(e.views, 0), coalesce(e.shares, 0), coalesce(e.bookmarks, 0),"
-    "        coalesce(e.positive_sentiment_percent, 50), c.data"
-    " FROM grid_stage AS s"
-    " JOIN c ON c.content_type = s.content_type AND c.content_id = s.content_id"
-    " LEFT JOIN e ON e.content_type = s.content_type AND e.content_id = s.content_id"
-    " ON CONFLICT (content_type, content_id) DO UPDATE SET"
-    "   content_title = EXCLUDED.content_title, grid_position = EXCLUDED.grid_position,"
-    "   weekly_score = EXCLUDED.weekly_score, engagement_score = EXCLUDED.engagement_score,"
-    "   rank_score = EXCLUDED.rank_score, view_count = EXCLUDED.view_count,"
-    "   share_count = EXCLUDED.share_count, bookmark_count = EXCLUDED.bookmark_count,"
-    "   positive_sentiment_percent = EXCLUDED.positive_sentiment_percent, data = EXCLUDED.data"
-    " WHERE (g.content_title, g.grid_position, g.weekly_score, g.engagement_score, g.rank_score, g.view_count,"
-    "        g.share_count, g.bookmark_count, g.positive_sentiment_percent, g.data)"
-    "       IS DISTINCT FROM (EXCLUDED.content_title, EXCLUDED.grid_position, EXCLUDED.weekly_score,"
-    "        EXCLUDED.engagement_score, EXCLUDED.rank_score, EXCLUDED.view_count, EXCLUDED.share_count,"
-    "        EXCLUDED.bookmark_count, EXCLUDED.positive_sentiment_percent, EXCLUDED.data)"
-    " RETURNING xmax = 0"
-)
-
-
-def current_candidates(conn: psycopg.Connection) -> tuple[date | None, list[Candidate]]:
-    """Active content seen in the latest imported week, scored by the weekly score lifted
-    by readers' last 24 hours. Backfilling an older week therefore never changes the
-    homepage. Only what ranking needs comes back: the JSON of the few items that make
-    the grid is joined in by the database when the grid is written."""
-    week = conn.execute("SELECT max(week) FROM analyzed_content_weeks").fetchone()[0]
-    rows = conn.execute(_CANDIDATES, {"week": week}).fetchall()
-    return week, [Candidate(*row) for row in rows]
 
 
 def rebuild_grid(conn: psycopg.Connection) -> GridChanges:
     """Rank the current content and make bento_grid_items exactly that, in one
     transaction; rows that already match are left untouched. This is both the weekly
-    import's grid step and the hourly re-rank."""
+    import's grid step and the hourly re-rank. Backfilling an older week never changes
+    the grid: only the latest imported week's content is current."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
         # Lock the grid in id order, as the engagement trigger does: no deadlocks.
         previous = {
-            (content_type, content_id): (position, title)
-            for content_type, content_id, position, title in conn.execute(
-                "SELECT content_type, content_id, grid_position, content_title FROM bento_grid_items"
-                " ORDER BY id FOR UPDATE"
+            (content_type, content_id): position
+            for content_type, content_id, position in conn.execute(
+                "SELECT content_type, content_id, grid_position FROM bento_grid_items ORDER BY id FOR UPDATE"
             )
         }
-        previous_hero = next((key for key, (position, _) in previous.items() if position == 1), None)
-        week, candidates = current_candidates(conn)
-        placed = rank(candidates)
-        conn.execute(
-            "CREATE TEMP TABLE grid_stage ON COMMIT DROP AS"
-            " SELECT content_type, content_id, content_title, grid_position FROM bento_grid_items WITH NO DATA"
-        )
-        with conn.cursor().copy("COPY grid_stage FROM STDIN") as copy:
-            for p in placed:
-                c = p.candidate
-                copy.write_row((c.content_type, c.content_id, c.title[:500], p.position))
-        removed = conn.execute(
-            "DELETE FROM bento_grid_items AS g WHERE NOT EXISTS"
-            " (SELECT FROM grid_stage AS s WHERE s.content_type = g.content_type AND s.content_id = g.content_id)"
-        ).rowcount
-        written = conn.execute(_WRITE_GRID, {"week": week}).fetchall()
-        # Buckets older than the 7-day window (plus its edge hour) are no longer read.
-        conn.execute("DELETE FROM private.engagement_buckets WHERE bucket_start < now() - interval '8 days'")
-    inserted = sum(1 for (is_new,) in written if is_new)
-    moved = sum(
-        1 for p in placed
-        if (key := (p.candidate.content_type, p.candidate.content_id)) in previous and previous[key][0] != p.position
+        week = conn.execute("SELECT max(week) FROM analyzed_content_weeks").fetchone()[0]
+        removed, inserted, updated = conn.execute(_REBUILD, {"week": week, "size": GRID_SIZE}).fetchone()
+        grid = [GridItem(*row) for row in conn.execute(
+            "SELECT grid_position, content_type, content_id, content_title, rank_score::float8"
+            " FROM bento_grid_items ORDER BY grid_position"
+        )]
+    moved = sum(1 for item in grid if previous.get((item.content_type, item.content_id), item.position)
+                != item.position)
+    previous_hero = next((key for key, position in previous.items() if position == 1), None)
+    hero = grid[0] if grid else None
+    return GridChanges(
+        week=week.isoformat() if week else None, items=len(grid), rows_inserted=inserted, rows_updated=updated,
+        rows_unchanged=len(grid) - inserted - updated, rows_removed=removed, items_moved=moved,
+        hero=hero.title if hero else None,
+        hero_changed=(hero.content_type, hero.content_id) != previous_hero if hero else previous_hero is not None,
+        grid=grid,
     )
-    hero = placed[0].candidate if placed else None
-    hero_key = (hero.content_type, hero.content_id) if hero else None
-    return GridChanges(week, placed, inserted, len(written) - inserted, removed, moved,
-                       hero.title if hero else None, hero_key != previous_hero)
 
 
 def refresh_homepage(conn: psycopg.Connection) -> tuple[int, float]:
@@ -147,7 +147,7 @@ def homepage_items(conn: psycopg.Connection) -> list[dict]:
         "SELECT grid_position, content_type, content_id, content_title, engagement_score::float8, rank_score::float8"
         " FROM homepage_grid ORDER BY grid_position"
     )
-    return [dict(zip(HOMEPAGE_COLUMNS, row)) for row in cursor]
+    return [dict(zip(HOMEPAGE_COLUMNS, row, strict=True)) for row in cursor]
 
 
 def markdown_table(rows: list[tuple[int, str, str, float]], limit: int = 12) -> str:
@@ -160,10 +160,6 @@ def markdown_table(rows: list[tuple[int, str, str, float]], limit: int = 12) -> 
     if len(rows) > limit:
         lines.append(f"| … | | | {len(rows) - limit} more | |")
     return "\n".join(lines)
-
-
-def placed_rows(placed: list[Placed]) -> list[tuple[int, str, str, float]]:
-    return [(p.position, p.candidate.content_type, p.candidate.title, p.candidate.score) for p in placed]
 
 
 def personalized_items(conn: psycopg.Connection, user_id: str, limit: int = 7) -> list[dict]:
@@ -179,4 +175,4 @@ def personalized_items(conn: psycopg.Connection, user_id: str, limit: int = 7) -
             [user_id, limit],
         )
         columns = HOMEPAGE_COLUMNS[:-1] + ["personalized_score", "personalization_boost"]
-        return [dict(zip(columns, row)) for row in cursor]
+        return [dict(zip(columns, row, strict=True)) for row in cursor]

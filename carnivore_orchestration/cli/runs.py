@@ -1,15 +1,22 @@
-"""Running the project's jobs in this process, as the CLI and the tests do."""
+"""Running the project's jobs in this process, as the CLI and the tests do, and reading
+what they did back as typed results.
+
+This sits above `defs/` (it loads the definitions), so nothing below imports it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
 
-
-class RunFailed(RuntimeError):
-    """A Dagster run failed; the message is the failing step's own explanation."""
+from carnivore_orchestration.cli.errors import RunFailed
+from carnivore_orchestration.content.store import ImportedWeek, TableChanges
+from carnivore_orchestration.definitions import defs
+from carnivore_orchestration.engagement.maintenance import PartitionReport
+from carnivore_orchestration.homepage.grid import GridChanges
 
 
 def _quiet() -> dict:
@@ -17,10 +24,9 @@ def _quiet() -> dict:
 
 
 def run_job(name: str, partition_key: str | None = None, ops: dict | None = None,
-            instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
-    """Run one of the project's jobs in this process, as its schedule would launch it."""
-    from carnivore_orchestration.definitions import defs
-
+            instance: dg.DagsterInstance | None = None, resources: dict | None = None) -> dg.ExecuteInProcessResult:
+    """Run one of the project's jobs in this process, as its schedule would launch it,
+    with the definitions' resources unless `resources` replaces some."""
     run_config = _quiet()
     if ops:
         run_config["ops"] = ops
@@ -28,6 +34,7 @@ def run_job(name: str, partition_key: str | None = None, ops: dict | None = None
         partition_key=partition_key,
         run_config=run_config,
         instance=instance or dg.DagsterInstance.ephemeral(),
+        resources=resources,
         raise_on_error=False,
     )
     if not result.success:
@@ -35,19 +42,33 @@ def run_job(name: str, partition_key: str | None = None, ops: dict | None = None
     return result
 
 
-def weekly_import(week: date, source: Path | None = None, instance: dg.DagsterInstance | None = None):
+@dataclass(frozen=True)
+class WeekImport:
+    week: ImportedWeek
+    topics: TableChanges
+    grid: GridChanges
+
+
+def weekly_import(week: date, source: Path | None = None, instance: dg.DagsterInstance | None = None,
+                  resources: dict | None = None) -> WeekImport:
     """Materialize `weekly_import_job` for one week, exactly as the schedule would."""
     ops = {"weekly_content": {"config": {"source_path": str(source)}}} if source is not None else None
-    return run_job("weekly_import_job", week.isoformat(), ops, instance)
+    assets = materializations(run_job("weekly_import_job", week.isoformat(), ops, instance, resources))
+    return WeekImport(ImportedWeek.from_metadata(assets["analyzed_content"]),
+                      TableChanges.from_metadata(assets["trending_topics"]),
+                      GridChanges.from_metadata(assets["bento_grid_items"]))
 
 
-def rerank(instance: dg.DagsterInstance | None = None):
-    return run_job("hourly_rerank_job", instance=instance)
+def rerank(instance: dg.DagsterInstance | None = None, resources: dict | None = None) -> GridChanges:
+    assets = materializations(run_job("hourly_rerank_job", instance=instance, resources=resources))
+    return GridChanges.from_metadata(assets["bento_grid_items"])
 
 
-def partitions(months_ahead: int = 3, instance: dg.DagsterInstance | None = None):
+def maintain(months_ahead: int = 3, instance: dg.DagsterInstance | None = None,
+             resources: dict | None = None) -> PartitionReport:
     ops = {"content_engagement_partitions": {"config": {"months_ahead": months_ahead}}}
-    return run_job("monthly_partition_job", ops=ops, instance=instance)
+    assets = materializations(run_job("maintenance_job", ops=ops, instance=instance, resources=resources))
+    return PartitionReport.from_metadata(assets["content_engagement_partitions"])
 
 
 def materializations(result: dg.ExecuteInProcessResult) -> dict[str, dict]:

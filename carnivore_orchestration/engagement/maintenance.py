@@ -1,4 +1,5 @@
-"""Keeping content_engagement's monthly partitions ahead of the calendar."""
+"""Housekeeping of engagement data: content_engagement's monthly partitions made ahead
+of the calendar, and scoring buckets that have aged out of every window dropped."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ from datetime import date
 
 import psycopg
 
+from carnivore_orchestration.summaries import MetadataSummary, detail
+
 
 @dataclass(frozen=True)
-class PartitionReport:
+class PartitionReport(MetadataSummary):
     ensured: list[str]          # the partitions for this month and the months ahead
     created: list[str]          # those that did not exist before
     moved_from_default: int     # rows moved out of the DEFAULT partition
     default_rows: int           # rows still in the DEFAULT partition
-    partitions: list[tuple[str, str]]  # every partition and its bounds
+    partitions: list[tuple[str, str]] = detail()  # every partition and its bounds
 
 
 def months_from(today: date, count: int) -> list[date]:
@@ -56,3 +59,13 @@ def partition_names(conn: psycopg.Connection) -> list[str]:
 
 def _default_rows(conn: psycopg.Connection) -> int:
     return conn.execute("SELECT count(*) FROM content_engagement_default").fetchone()[0]
+
+
+# Scoring reads the last 7 days of hourly buckets and the edge hour before them.
+BUCKET_RETENTION = "8 days"
+
+
+def prune_buckets(conn: psycopg.Connection) -> int:
+    """Drop the hourly buckets no score reads any more; returns how many."""
+    return conn.execute("DELETE FROM private.engagement_buckets WHERE bucket_start < now() - %s::interval",
+                        [BUCKET_RETENTION]).rowcount

@@ -1,0 +1,147 @@
+"""The alert outbox: what is due, who may send it, and what operators do to it.
+
+The outbox is the one scheduler of deliveries. An event's `next_attempt_at` says when it
+is due; a delivery run dispatched for it, or a sender in the middle of an attempt, holds
+it by pushing that time forward by a lease. Nothing else waits or retries: a delivery
+that fails records when to try again, and a holder that dies lets its lease run out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from carnivore_orchestration.alerts.settings import DESTINATIONS, AlertSettings
+
+# Longer than any one attempt (the HTTP timeout is seconds) and any wait of a queued run.
+LEASE = "5 minutes"
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Which destinations can be delivered to now, and why the others cannot."""
+
+    ready: list[str]
+    waiting: dict[str, str]
+
+    def describe_waiting(self) -> str:
+        return "; ".join(f"{destination}: {why}" for destination, why in sorted(self.waiting.items()))
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """One due event handed to one delivery run."""
+
+    event_id: str
+    attempt: int
+    held_until: datetime
+
+    @property
+    def run_key(self) -> str:
+        # Per event and attempt; the hold's end tells apart a second dispatch of the same
+        # attempt after a run died before it could make it.
+        return f"{self.event_id}:attempt-{self.attempt}:{self.held_until.strftime('%Y%m%dT%H%M%S.%fZ')}"
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    event_id: str
+    destination: str
+    kind: str
+    status: str
+    attempts: int
+    text: str
+    last_error: str | None
+    next_attempt_at: datetime
+
+
+def readiness(conn: psycopg.Connection, settings: AlertSettings) -> Readiness:
+    disabled = {url for (url,) in conn.execute("SELECT url FROM alert_endpoints")}
+    ready, waiting = [], {}
+    for destination in DESTINATIONS:
+        url = settings.url_for(destination)
+        why = settings.missing(destination)
+        if why is None and url in disabled:
+            why = f"{url} answered 410 Gone and is disabled; `carnivore alerts enable {url}` re-enables it"
+        if why is None:
+            ready.append(destination)
+        else:
+            waiting[destination] = why
+    return Readiness(ready, waiting)
+
+
+def dispatch_due(conn: psycopg.Connection, destinations: list[str], lease: str = LEASE,
+                 limit: int = 100) -> list[Dispatch]:
+    """Hold every due event for these destinations for `lease` and return them, oldest
+    first: each becomes one delivery run. An event held by a sender that died (its lease
+    over) is due again."""
+    rows = conn.execute(
+        # A 'sending' event whose lease is over lost its sender: pending again, for the new run.
+        "UPDATE alert_events AS e SET status = 'pending', claimed_at = NULL,"
+        "    next_attempt_at = clock_timestamp() + %(lease)s::interval"
+        " FROM (SELECT id FROM alert_events"
+        "       WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()"
+        "         AND destination = ANY(%(destinations)s)"
+        "       ORDER BY seq LIMIT %(limit)s FOR UPDATE SKIP LOCKED) AS due"
+        " WHERE e.id = due.id"
+        " RETURNING e.id, e.attempts + 1, e.next_attempt_at, e.seq",
+        {"lease": lease, "destinations": destinations, "limit": limit},
+    ).fetchall()
+    return [Dispatch(event_id, attempt, until) for event_id, attempt, until, _ in sorted(rows, key=lambda r: r[3])]
+
+
+def pending_count(conn: psycopg.Connection, destinations: list[str]) -> int:
+    return conn.execute("SELECT count(*) FROM alert_events WHERE status = 'pending' AND destination = ANY(%s)",
+                        [destinations]).fetchone()[0]
+
+
+def record_run_failure(conn: psycopg.Connection, payload: dict) -> str:
+    """The on-call event for a failed run (once per run id); returns its id."""
+    row = conn.execute(
+        "INSERT INTO alert_events (destination, kind, dedupe_key, payload) VALUES ('oncall', 'run_failure', %s, %s)"
+        " ON CONFLICT (dedupe_key) DO UPDATE SET dedupe_key = EXCLUDED.dedupe_key RETURNING id",
+        [f"run:{payload['run_id']}", Jsonb(payload)],
+    ).fetchone()
+    return row[0]
+
+
+def requeue(conn: psycopg.Connection, event_id: str | None = None, all_failed: bool = False) -> int:
+    """Send again: pending, attempts from zero, due now, at the end of the queue."""
+    return conn.execute(
+        "UPDATE alert_events SET status = 'pending', attempts = 0, next_attempt_at = now(), claimed_at = NULL,"
+        " seq = nextval(pg_get_serial_sequence('alert_events', 'seq'))"
+        " WHERE CASE WHEN %(all)s THEN status = 'failed' ELSE id = %(id)s AND status IN ('failed', 'pending') END",
+        {"id": event_id, "all": all_failed},
+    ).rowcount
+
+
+@dataclass(frozen=True)
+class EndpointEnabled:
+    was_disabled: bool
+    released: int  # events that were stopped by this endpoint's 410 and are due now
+
+
+def enable_endpoint(conn: psycopg.Connection, url: str) -> EndpointEnabled:
+    """Re-enable an endpoint that answered 410 Gone. The events it stopped stayed pending
+    and due; they were only held back because the endpoint was disabled, so they go out
+    at the next dispatch."""
+    with conn.transaction():
+        removed = conn.execute("DELETE FROM alert_endpoints WHERE url = %s", [url]).rowcount
+        released = conn.execute(
+            "SELECT count(*) FROM alert_events AS e WHERE e.status = 'pending' AND EXISTS"
+            " (SELECT FROM alert_attempts AS a WHERE a.event_id = e.id AND a.url = %s AND a.status_code = 410"
+            "  AND a.id = (SELECT max(id) FROM alert_attempts WHERE event_id = e.id))", [url]
+        ).fetchone()[0]
+    return EndpointEnabled(bool(removed), released)
+
+
+def list_events(conn: psycopg.Connection, status: str | None = None) -> list[AlertRow]:
+    rows = conn.execute(
+        "SELECT id, destination, kind, status, attempts, payload ->> 'text', last_error, next_attempt_at"
+        " FROM alert_events WHERE %(status)s::text IS NULL OR status = %(status)s ORDER BY seq",
+        {"status": status},
+    ).fetchall()
+    return [AlertRow(*row) for row in rows]

@@ -1,0 +1,22 @@
+"""The `carnivore` command: thin commands over the project's own functions.
+
+No module here imports Dagster (about 3.5 s of imports) or SQLAlchemy at import time:
+commands that do not run a job answer at once, and a test keeps it so.
+"""
+
+import click
+
+from carnivore_orchestration.cli import alerts, database, engagement, pipeline
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Carnivore Weekly's data pipeline: the database, the weekly import and the homepage grid.
+
+    Uses the server in CARNIVORE_DATABASE_URL, or else an embedded PostgreSQL kept
+    under CARNIVORE_HOME (default: .carnivore/ in the project), started on demand.
+    """
+
+
+for command in (*pipeline.COMMANDS, engagement.engagement, alerts.alerts, *database.COMMANDS):
+    main.add_command(command)

@@ -1,0 +1,3 @@
+from carnivore_orchestration.cli import main
+
+main()

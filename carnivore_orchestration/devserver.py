@@ -1,0 +1,78 @@
+"""`carnivore dev`: the Dagster UI and daemon on this project, with Dagster's own state
+in PostgreSQL beside the project's database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from carnivore_orchestration.db.connection import connect, database_url
+from carnivore_orchestration.db.dagster_storage import dagster_storage_url
+from carnivore_orchestration.db.migrations import migrate
+from carnivore_orchestration.settings import PROJECT_ROOT, carnivore_home
+
+
+@dataclass(frozen=True)
+class DevServer:
+    database_url: str
+    storage_url: str
+    migrations_applied: int
+    command: list[str]
+    env: dict[str, str]
+
+
+def prepare(host: str, port: int) -> DevServer:
+    """Migrate the project's database and find Dagster's storage; nothing starts yet."""
+    url = database_url()
+    with connect(url, autocommit=True) as conn:
+        applied = len(migrate(conn))
+    storage = dagster_storage_url()
+    local = carnivore_home() / "dagster"
+    local.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(PROJECT_ROOT),  # so that the project's dagster.yaml is the one used
+        "CARNIVORE_DAGSTER_STORAGE_URL": storage,
+        "CARNIVORE_DAGSTER_LOCAL_DIR": str(local),
+        "CARNIVORE_DATABASE_URL": url,  # run workers use the server this command started
+        # Dagster's own run_failure_sensor passes a beta parameter (`owners`) and warns
+        # about it each time definitions load, in every process: nothing to act on.
+        "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), "ignore:Parameter `owners`"])),
+    }
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", host, "-p", str(port)]
+    return DevServer(url, storage, applied, command, env)
+
+
+def run(server: DevServer, on_stopping: Callable[[], None] = lambda: None) -> int:
+    """Run until Dagster exits or we get Ctrl-C / SIGTERM; returns the exit status."""
+
+    def restore_signals():
+        # A process started from a backgrounded shell inherits ignored SIGINT/SIGTERM.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    # Our own dagster executable with our own arguments: nothing untrusted reaches the command.
+    process = subprocess.Popen(server.command, env=server.env, cwd=PROJECT_ROOT,  # noqa: S603
+                               start_new_session=True, preexec_fn=restore_signals)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        on_stopping()
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return 0 if process.returncode in (0, -signal.SIGINT, 130) else process.returncode
