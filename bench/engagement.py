@@ -143,7 +143,7 @@ def rerank(candidates: int) -> dict:
         started = time.perf_counter()
         changes = rebuild_grid(conn)
         refresh_homepage(conn)
-        result["ours"] = {"seconds": time.perf_counter() - started, "moved": changes.moved}
+        result["ours"] = {"seconds": time.perf_counter() - started, "moved": changes.items_moved}
 
     with fresh_database("rerank_blueprint") as url, psycopg.connect(url, autocommit=True) as conn:
         conn.execute(blueprint_scoring())
