@@ -14,7 +14,7 @@ from pathlib import Path
 from carnivore_orchestration.db.connection import connect, database_url
 from carnivore_orchestration.db.dagster_storage import dagster_storage_url
 from carnivore_orchestration.db.migrations import migrate
-from carnivore_orchestration.settings import PROJECT_ROOT, carnivore_home
+from carnivore_orchestration.settings import OWNERS_WARNING, PROJECT_ROOT, carnivore_home
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,8 @@ def prepare(host: str, port: int) -> DevServer:
         "CARNIVORE_DAGSTER_STORAGE_URL": storage,
         "CARNIVORE_DAGSTER_LOCAL_DIR": str(local),
         "CARNIVORE_DATABASE_URL": url,  # run workers use the server this command started
-        # Dagster's own run_failure_sensor passes a beta parameter (`owners`) and warns
-        # about it each time definitions load, in every process: nothing to act on.
-        "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), "ignore:Parameter `owners`"])),
+        # In every process Dagster starts (see OWNERS_WARNING).
+        "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), f"ignore:{OWNERS_WARNING}"])),
     }
     dagster = Path(sys.executable).with_name("dagster")
     command = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", host, "-p", str(port)]

@@ -63,7 +63,7 @@ class AlertsResource(dg.ConfigurableResource):
         return AlertSettings(**{name: getattr(self, name) for name in ALERT_ENVIRONMENT})
 
 
-def _from_env(name: str, default=None, cast=None):
+def _from_env(name: str, default=None, cast: type = str):
     """`dg.EnvVar(name)` when the variable is set, so the UI shows where the value comes
     from; the default otherwise (Dagster's EnvVar has no default of its own, and an unset
     one fails the run: dagster-io/dagster#16232). Numbers that are not integers cannot be
@@ -76,8 +76,7 @@ def _from_env(name: str, default=None, cast=None):
 
 
 def resources_from_environment() -> dict[str, dg.ConfigurableResource]:
-    casts = {"timeout": float, "base_delay": float, "max_attempts": int}
-    alerts = {name: _from_env(variable, getattr(AlertSettings, name), casts.get(name))
+    alerts = {name: _from_env(variable, getattr(AlertSettings, name), AlertSettings.field_type(name))
               for name, variable in ALERT_ENVIRONMENT.items()}
     return {
         "postgres": PostgresResource(url=_from_env("CARNIVORE_DATABASE_URL")),

@@ -38,5 +38,9 @@ def sql_dir() -> Path:
     return packaged if packaged.is_dir() else PROJECT_ROOT / "sql"
 
 
+# What Dagster's own run_failure_sensor warns on every load (it passes a beta parameter):
+# silenced in our processes, since nobody can act on it.
+OWNERS_WARNING = "Parameter `owners`"
+
 # The sample weeks that ship with the project; CARNIVORE_CONTENT_DIR points elsewhere.
 BUNDLED_CONTENT_DIR = PROJECT_ROOT / "data" / "analyzed_content"

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from standardwebhooks.webhooks import Webhook
 
 from carnivore_orchestration.alerts.delivery import claim, deliver_event, retry_delay, send_due
-from carnivore_orchestration.alerts.outbox import requeue
+from carnivore_orchestration.alerts.outbox import readiness, requeue
 from carnivore_orchestration.alerts.settings import AlertSettings
 from carnivore_orchestration.alerts.signing import signed_headers
 from carnivore_orchestration.cli import main, runs
@@ -377,7 +377,11 @@ def test_without_a_url_events_wait_untouched_and_go_out_once_it_is_set(db, db_ur
         assert isinstance(skipped, dg.SkipReason)
         assert f"{len(due)} pending until editors: CARNIVORE_WEBHOOK_URL is not set" in skipped.skip_message
         assert db.execute("SELECT id, next_attempt_at FROM alert_events ORDER BY seq").fetchall() == due
-        assert send_due(db, AlertSettings(secret=SECRET), []) == []
+        # `carnivore alerts send` without a URL: nothing is ready, nothing is claimed or sent.
+        ready = readiness(db, AlertSettings(secret=SECRET))
+        assert ready.ready == [] and "CARNIVORE_WEBHOOK_URL is not set" in ready.waiting["editors"]
+        assert send_due(db, AlertSettings(secret=SECRET), ready.ready) == [] and receiver.requests == []
+        assert db.execute("SELECT id, next_attempt_at FROM alert_events ORDER BY seq").fetchall() == due
         assert len(_dispatch(instance, _resources(db_url, receiver.url))) == len(due)
 
 

@@ -1,6 +1,7 @@
 """The Dagster code location loads, and its resources take their values from the
 environment variables a deployment sets, or their defaults."""
 
+import ast
 from datetime import date
 
 import dagster as dg
@@ -65,18 +66,45 @@ def test_set_variables_reach_the_resources_as_env_vars(monkeypatch, tmp_path):
     assert settings.missing("editors") is None
 
 
+def _environment_read_at_import(source: str) -> list[int]:
+    """Lines that touch os.environ / os.getenv / EnvVar(...).get_value() in code that runs
+    on import: module level and class bodies, and default arguments and decorators of
+    functions, but not function bodies."""
+    found = []
+
+    def visit(node, runs_on_import: bool):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            for part in [*node.args.defaults, *node.args.kw_defaults, *getattr(node, "decorator_list", [])]:
+                if part is not None:
+                    visit(part, runs_on_import)
+            return
+        if runs_on_import and isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv", "get_value"}:
+            found.append(node.lineno)
+        for child in ast.iter_child_nodes(node):
+            visit(child, runs_on_import)
+
+    visit(ast.parse(source), True)
+    return found
+
+
 def test_no_module_reads_the_environment_when_imported():
     """Configuration is read when definitions load or a command runs, never at import."""
-    import ast
-
     from carnivore_orchestration.settings import PACKAGE_DIR
 
-    offenders = []
-    for path in PACKAGE_DIR.rglob("*.py"):
-        for node in ast.parse(path.read_text()).body:  # module level only: not inside functions
-            for child in ast.walk(node):
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    break
-                if isinstance(child, ast.Attribute) and child.attr in {"environ", "getenv"}:
-                    offenders.append(f"{path.relative_to(PACKAGE_DIR)}:{child.lineno}")
+    offenders = [f"{path.relative_to(PACKAGE_DIR)}:{line}" for path in sorted(PACKAGE_DIR.rglob("*.py"))
+                 for line in _environment_read_at_import(path.read_text())]
     assert offenders == []
+
+
+def test_the_import_time_check_sees_what_it_should():
+    source = (
+        "import os\n"
+        "A = os.environ.get('X')\n"                      # module level: 2
+        "class C:\n"
+        "    b = os.getenv('Y')\n"                       # class body: 4
+        "    def m(self, d=os.environ['Z']):\n"          # default argument: 5
+        "        return os.environ['W']\n"               # function body: fine
+        "def f():\n"
+        "    return os.getenv('V')\n"                    # fine
+    )
+    assert _environment_read_at_import(source) == [2, 4, 5]

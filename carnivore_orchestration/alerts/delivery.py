@@ -20,9 +20,9 @@ from email.utils import parsedate_to_datetime
 import httpx
 import psycopg
 
-from carnivore_orchestration.alerts.outbox import LEASE
+from carnivore_orchestration.alerts.outbox import LEASE, readiness
 from carnivore_orchestration.alerts.settings import AlertSettings
-from carnivore_orchestration.alerts.signing import SecretError, signed_headers
+from carnivore_orchestration.alerts.signing import signed_headers
 
 
 @dataclass(frozen=True)
@@ -83,20 +83,15 @@ def claim(conn: psycopg.Connection, event_id: str | None = None, destinations: l
 def attempt(conn: psycopg.Connection, event: tuple, settings: AlertSettings, client: httpx.Client) -> Outcome:
     """One delivery attempt of a claimed event; the event row says what comes next."""
     event_id, destination, payload, attempts = event
-    reason = settings.missing(destination)
-    url = settings.url_for(destination)
-    if reason is None and conn.execute("SELECT 1 FROM alert_endpoints WHERE url = %s", [url]).fetchone():
-        reason = f"{url} answered 410 Gone and is disabled; `carnivore alerts enable {url}` re-enables it"
-    if reason is not None:
+    # The same test the dispatcher applies; it can change in between (a 410 to another event).
+    waiting = readiness(conn, settings).waiting.get(destination)
+    if waiting is not None:
         _release(conn, event_id)
-        return Outcome(event_id, "waiting", reason)
+        return Outcome(event_id, "waiting", waiting)
 
+    url = settings.url_for(destination)
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    try:
-        headers = signed_headers(settings.secret, event_id, body)
-    except SecretError as exc:
-        _release(conn, event_id)
-        return Outcome(event_id, "waiting", str(exc))
+    headers = signed_headers(settings.secret, event_id, body)
     started = time.perf_counter()
     status_code, error, response = None, None, None
     try:

@@ -38,13 +38,18 @@ class AlertSettings:
     max_delay: float = 600.0
 
     @classmethod
+    def field_type(cls, name: str) -> type:
+        """float, int or str: how a variable's text becomes the field's value."""
+        annotation = next(f.type for f in fields(cls) if f.name == name)
+        return {"float": float, "int": int}.get(annotation, str)
+
+    @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> AlertSettings:
-        types = {f.name: f.type for f in fields(cls)}
         values = {}
         for name, variable in ENVIRONMENT.items():
             text = (environ.get(variable) or "").strip()
             if text:
-                values[name] = {"float": float, "int": int}.get(types[name], str)(text)
+                values[name] = cls.field_type(name)(text)
         return cls(**values)
 
     def url_for(self, destination: str) -> str | None:

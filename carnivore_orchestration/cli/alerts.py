@@ -29,7 +29,8 @@ def alerts_list(status: str | None) -> None:
         click.echo("No alerts.")
     for row in rows:
         error = f"  [{row.last_error}]" if row.last_error and row.status != "delivered" else ""
-        click.echo(f"{row.event_id}  {row.status:<9} {row.kind:<11} attempts {row.attempts}  {row.text}{error}")
+        due = f"  next {row.next_attempt_at:%Y-%m-%d %H:%M:%S %Z}" if row.status in ("pending", "sending") else ""
+        click.echo(f"{row.event_id}  {row.status:<9} {row.kind:<11} attempts {row.attempts}  {row.text}{error}{due}")
 
 
 @alerts.command("send")

@@ -93,6 +93,7 @@ def demo() -> None:
     from carnivore_orchestration.cli.runs import weekly_import
     from carnivore_orchestration.engagement.samples import load_sample_week
     from carnivore_orchestration.homepage.grid import homepage_items
+    from carnivore_orchestration.resources import ContentSource
 
     with fail_cleanly():
         click.echo("1/5 PostgreSQL: " + ("CARNIVORE_DATABASE_URL" if configured_database_url() else "embedded server"))
@@ -106,9 +107,12 @@ def demo() -> None:
             raise click.ClickException(f"no sample weeks in {folder}")
         click.echo(f"3/5 Weekly import of {len(files)} sample weeks from {folder}")
         instance = dg.DagsterInstance.ephemeral()
+        # The job reads the same folder this command lists, whatever the definitions say.
+        resources = {"content": ContentSource(directory=str(folder))}
         for path in files:
             week = Week().convert(path.stem, None, None)
-            click.echo(f"    {week.isoformat()}: {import_summary(weekly_import(week, instance=instance))}")
+            done = weekly_import(week, instance=instance, resources=resources)
+            click.echo(f"    {week.isoformat()}: {import_summary(done)}")
         click.echo("4/5 A week of sample reader interactions, then the hourly re-rank")
         with connect(url, autocommit=True) as conn, progress_bar("interactions") as bar:
             loaded = load_sample_week(conn, bar)

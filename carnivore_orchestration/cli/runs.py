@@ -6,6 +6,8 @@ This sits above `defs/` (it loads the definitions), so nothing below imports it.
 
 from __future__ import annotations
 
+import functools
+import warnings
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,6 +19,12 @@ from carnivore_orchestration.content.store import ImportedWeek, TableChanges
 from carnivore_orchestration.definitions import defs
 from carnivore_orchestration.engagement.maintenance import PartitionReport
 from carnivore_orchestration.homepage.grid import GridChanges
+from carnivore_orchestration.settings import OWNERS_WARNING
+
+
+@functools.cache
+def _definitions() -> dg.Definitions:
+    return defs()
 
 
 def _quiet() -> dict:
@@ -30,13 +38,17 @@ def run_job(name: str, partition_key: str | None = None, ops: dict | None = None
     run_config = _quiet()
     if ops:
         run_config["ops"] = ops
-    result = defs().resolve_job_def(name).execute_in_process(
-        partition_key=partition_key,
-        run_config=run_config,
-        instance=instance or dg.DagsterInstance.ephemeral(),
-        resources=resources,
-        raise_on_error=False,
-    )
+    with warnings.catch_warnings():
+        # Dagster's own run_failure_sensor passes a beta parameter (`owners`) and warns each
+        # time the definitions resolve: nothing for the user of a command to act on.
+        warnings.filterwarnings("ignore", message=OWNERS_WARNING, category=dg.BetaWarning)
+        result = _definitions().resolve_job_def(name).execute_in_process(
+            partition_key=partition_key,
+            run_config=run_config,
+            instance=instance or dg.DagsterInstance.ephemeral(),
+            resources=resources,
+            raise_on_error=False,
+        )
     if not result.success:
         raise RunFailed(failure_message(result))
     return result

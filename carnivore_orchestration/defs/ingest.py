@@ -57,7 +57,7 @@ def weekly_content(context: dg.AssetExecutionContext, config: WeeklyContentConfi
         creators=len(document.creators), alerts_queued=written.alerts,
     )
     yield dg.MaterializeResult(asset_key="analyzed_content", metadata=imported.as_metadata())
-    source = {"source_file": str(path), "sha256": document.sha256, "week": week.isoformat(), "status": written.status}
+    source = {key: getattr(imported, key) for key in ("source_file", "sha256", "week", "status")}
     for key, changes in (("trending_topics", written.topics), ("top_videos", written.videos),
                          ("creators", written.creators)):
         yield dg.MaterializeResult(asset_key=key, metadata={**source, **changes.as_metadata()})
