@@ -24,7 +24,7 @@ from pathlib import Path
 import psutil
 import psycopg
 
-from bench import engagement, partitions, reads, report, synthetic, weekly_import
+from bench import engagement, partitions, reads, report, synthetic, ui_runs, weekly_import
 from bench.databases import drop_template, fresh_database
 from bench.report import Row
 from bench.server import loopback_server
@@ -165,6 +165,20 @@ def measure(size: dict, step) -> tuple[list[Row], dict]:
     rows.append(Row(f"monthly partition job, {size['partition_rows']:,} rows moved (s)",
                     part["dagster_job"]["seconds"], part["sql_alone"]["seconds"],
                     "its SQL alone (the rest is Dagster's run)", "time", "", None, False))
+
+    step("runs launched from the UI of `carnivore dev`" + ("" if size["quick"] else ", and with a process per step"))
+    ui = raw["ui_runs"] = ui_runs.launched_from_the_ui(weekly_import.WEEK.isoformat(), not size["quick"])
+    ours = ui["in_process"]
+    rows.append(Row("`carnivore dev`: start until the UI answers (s)", ours["server_start_s"],
+                    ui["definitions_load_s"], "one process importing the definitions", "time", "", None, False))
+    for job, label in (("weekly_import_job", "weekly import"), ("hourly_rerank_job", "re-rank"),
+                       ("maintenance_job", "maintenance")):
+        rows.append(Row(f"UI-launched {label}, run start to end (s)", ours[job]["run_s"], ours[job]["steps_s"],
+                        "its steps' own time in that run", "time", "", None, False))
+        if "multiprocess" in ui:
+            rows.append(Row(f"UI-launched {label}, launch to finish (s)", ours[job]["launch_to_end_s"],
+                            ui["multiprocess"][job]["launch_to_end_s"], "a process per step (Dagster's default)",
+                            "time", "", None, False))
     step()
     return rows, raw
 

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from carnivore_orchestration.alerts import outbox
+from carnivore_orchestration.alerts.settings import DESTINATIONS, AlertSettings
 from carnivore_orchestration.db.connection import connect, database_url
 from carnivore_orchestration.db.dagster_storage import dagster_storage_url
 from carnivore_orchestration.db.migrations import migrate
@@ -22,15 +24,28 @@ class DevServer:
     database_url: str
     storage_url: str
     migrations_applied: int
+    alerts: str
     command: list[str]
     env: dict[str, str]
 
 
-def prepare(host: str, port: int) -> DevServer:
+def alert_summary(conn) -> str:
+    """The outbox as this environment would deliver it, said once at start rather than
+    at every sensor tick (each tick's reason is in the UI, on the sensor's page)."""
+    settings = AlertSettings.from_environ(os.environ)
+    ready = outbox.readiness(conn, settings)
+    pending = outbox.pending_count(conn, list(DESTINATIONS))
+    if not ready.waiting:
+        return f"{pending} pending, delivered to {', '.join(settings.url_for(d) for d in DESTINATIONS)}"
+    return f"{pending} pending; held until {ready.describe_waiting()}"
+
+
+def prepare(host: str, port: int, verbose: bool = False) -> DevServer:
     """Migrate the project's database and find Dagster's storage; nothing starts yet."""
     url = database_url()
     with connect(url, autocommit=True) as conn:
         applied = len(migrate(conn))
+        alerts = alert_summary(conn)
     storage = dagster_storage_url()
     local = carnivore_home() / "dagster"
     local.mkdir(parents=True, exist_ok=True)
@@ -43,9 +58,14 @@ def prepare(host: str, port: int) -> DevServer:
         # In every process Dagster starts (see OWNERS_WARNING).
         "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), f"ignore:{OWNERS_WARNING}"])),
     }
-    dagster = Path(sys.executable).with_name("dagster")
-    command = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", host, "-p", str(port)]
-    return DevServer(url, storage, applied, command, env)
+    # `dg dev` (not the superseded `dagster dev`, which warns so at every start), on the
+    # workspace file so that it runs in this environment rather than through `uv run`.
+    dg = Path(sys.executable).with_name("dg")
+    command = [str(dg), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", host, "-p", str(port),
+               # Dagster logs every sensor tick and run launch at INFO, twice a minute or
+               # more, all of it in the UI already: the console keeps what needs action.
+               "--log-level", "info" if verbose else "warning"]
+    return DevServer(url, storage, applied, alerts, command, env)
 
 
 def run(server: DevServer, on_stopping: Callable[[], None] = lambda: None) -> int:

@@ -5,6 +5,8 @@ show on the UI's resource page and tests pass their own."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from pydantic import Field
 from carnivore_orchestration.alerts.settings import ENVIRONMENT as ALERT_ENVIRONMENT
 from carnivore_orchestration.alerts.settings import AlertSettings
 from carnivore_orchestration.db.connection import connect, database_url, redact
+from carnivore_orchestration.db.faults import is_transient, retry_wait
 from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
 
 
@@ -26,12 +29,29 @@ class PostgresResource(dg.ConfigurableResource):
     """
 
     url: str | None = Field(default=None, description="libpq URL of the database; unset: the embedded server.")
+    transient_retries: int = Field(default=3, ge=0, description="Times a step retries a transient database error.")
+    retry_delay: float = Field(default=2.0, ge=0,
+                               description="Seconds before a step's first retry (doubled for each next one).")
 
     def resolved_url(self) -> str:
         return self.url or database_url()
 
     def connect(self, **kwargs) -> psycopg.Connection:
         return connect(self.resolved_url(), **kwargs)
+
+    @contextmanager
+    def step_connection(self, retry_number: int, **kwargs) -> Iterator[psycopg.Connection]:
+        """A connection for one step. A transient error inside the block (see
+        db/faults.py) becomes a retry of the step, after a wait; any other error fails
+        the step as it is, and the run is not retried either (dagster.yaml)."""
+        try:
+            with self.connect(**kwargs) as conn:
+                yield conn
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            raise dg.RetryRequested(max_retries=self.transient_retries,
+                                    seconds_to_wait=retry_wait(retry_number, self.retry_delay)) from exc
 
     def describe(self) -> str:
         """The URL with its password masked, for logs and metadata."""
@@ -79,7 +99,9 @@ def resources_from_environment() -> dict[str, dg.ConfigurableResource]:
     alerts = {name: _from_env(variable, getattr(AlertSettings, name), AlertSettings.field_type(name))
               for name, variable in ALERT_ENVIRONMENT.items()}
     return {
-        "postgres": PostgresResource(url=_from_env("CARNIVORE_DATABASE_URL")),
+        "postgres": PostgresResource(url=_from_env("CARNIVORE_DATABASE_URL"),
+                                     transient_retries=_from_env("CARNIVORE_DB_RETRIES", 3, int),
+                                     retry_delay=_from_env("CARNIVORE_DB_RETRY_SECONDS", 2.0, float)),
         "content": ContentSource(directory=_from_env("CARNIVORE_CONTENT_DIR", str(BUNDLED_CONTENT_DIR))),
         "alerts": AlertsResource(**alerts),
     }

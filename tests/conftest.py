@@ -99,8 +99,9 @@ def act_as(db):
 
 @pytest.fixture
 def dev_server(tmp_path, empty_db_url):
-    """`carnivore dev` on a free port with a fresh CARNIVORE_HOME and an empty database:
-    (port, process, database URL, log path)."""
-    from dev_server import start_dev_server
+    """`carnivore dev` on a free port with a fresh CARNIVORE_HOME and an empty database
+    (it migrates it), schedules and sensors stopped."""
+    from bench.dagster_ui import serving
 
-    yield from start_dev_server(tmp_path, empty_db_url)
+    with serving(tmp_path / "home", empty_db_url, tmp_path / "dev.log") as ui:
+        yield ui

@@ -1,17 +1,16 @@
 """Trend-spike and failure alerts, delivered to a real HTTP server on 127.0.0.1."""
 
 import json
-import socket
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dagster as dg
 import pytest
 from click.testing import CliRunner
 from standardwebhooks.webhooks import Webhook
+from webhook_receiver import SECRET, Receiver
 
 from carnivore_orchestration.alerts.delivery import claim, deliver_event, retry_delay, send_due
 from carnivore_orchestration.alerts.outbox import readiness, requeue
@@ -24,7 +23,6 @@ from carnivore_orchestration.defs.sensors import build_sensors
 from carnivore_orchestration.resources import AlertsResource, ContentSource, PostgresResource
 from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
 
-SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 WEEKS = sorted(BUNDLED_CONTENT_DIR.glob("*.json"))
 BOTH = ["editors", "oncall"]
 SENSORS = {sensor.name: sensor for sensor in build_sensors(running=True)}
@@ -45,57 +43,6 @@ def test_backoff_grows_is_jittered_capped_and_honours_retry_after():
     assert all(2 ** (n - 1) <= d <= 2 ** n for n, d in enumerate(delays[:8], start=1))
     assert max(delays) <= 600
     assert retry_delay(1, 2, 600, retry_after=30, rng=rng) == 30
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Receiver:
-    """A webhook endpoint: records every request; answers from a queue of
-    (status, seconds to wait, headers), then 200."""
-
-    def __init__(self, port: int | None = None):
-        self.port = port or _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/hooks"
-        self.requests: list[dict] = []
-        self.responses: deque = deque()
-        self.server = None
-
-    def start(self):
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["content-length"]))
-                status, wait, headers = receiver.responses.popleft() if receiver.responses else (200, 0, {})
-                time.sleep(wait)
-                receiver.requests.append({"headers": dict(self.headers), "body": body.decode(), "status": status})
-                try:
-                    self.send_response(status)
-                    for name, value in headers.items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self):
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
-
-    @property
-    def delivered_ids(self) -> Counter:
-        return Counter(r["headers"]["webhook-id"] for r in self.requests if r["status"] < 300)
 
 
 @pytest.fixture

@@ -135,3 +135,10 @@ def test_reading_the_grid_before_migrating_says_what_to_do(run, empty_db_url):
     result = run("grid", url=empty_db_url)
     assert result.exit_code == 1
     assert "run `carnivore migrate` first" in result.output
+
+
+def test_an_empty_grid_says_why_and_what_to_run(run, db_url):
+    result = run("grid", url=db_url)
+    assert result.exit_code == 0
+    assert "no week has been imported" in result.output and "carnivore demo" in result.output
+    assert "│" not in result.output  # no empty table drawn

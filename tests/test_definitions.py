@@ -17,7 +17,8 @@ from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
 
 VARIABLES = ["CARNIVORE_DATABASE_URL", "CARNIVORE_CONTENT_DIR", "CARNIVORE_WEBHOOK_URL", "CARNIVORE_ONCALL_WEBHOOK_URL",
              "CARNIVORE_WEBHOOK_SECRET", "CARNIVORE_UI_URL", "CARNIVORE_ALERT_TIMEOUT_SECONDS",
-             "CARNIVORE_ALERT_MAX_ATTEMPTS", "CARNIVORE_ALERT_RETRY_BASE_SECONDS"]
+             "CARNIVORE_ALERT_MAX_ATTEMPTS", "CARNIVORE_ALERT_RETRY_BASE_SECONDS", "CARNIVORE_DB_RETRIES",
+             "CARNIVORE_DB_RETRY_SECONDS"]
 
 
 def test_definitions_load_with_their_resources():
@@ -39,6 +40,7 @@ def test_unset_variables_give_the_defaults(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     resources = {key: r.process_config_and_initialize() for key, r in resources_from_environment().items()}
     assert resources["postgres"].url is None  # the embedded server
+    assert (resources["postgres"].transient_retries, resources["postgres"].retry_delay) == (3, 2.0)
     assert resources["content"].directory == str(BUNDLED_CONTENT_DIR)
     settings = resources["alerts"].settings()
     assert (settings.editors_url, settings.secret, settings.max_attempts, settings.base_delay) == (None, None, 6, 2.0)
@@ -49,7 +51,8 @@ def test_set_variables_reach_the_resources_as_env_vars(monkeypatch, tmp_path):
               "CARNIVORE_WEBHOOK_URL": "http://hooks.test/e", "CARNIVORE_ONCALL_WEBHOOK_URL": "http://hooks.test/o",
               "CARNIVORE_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "CARNIVORE_UI_URL": "http://ui.test",
               "CARNIVORE_ALERT_TIMEOUT_SECONDS": "3.5", "CARNIVORE_ALERT_MAX_ATTEMPTS": "4",
-              "CARNIVORE_ALERT_RETRY_BASE_SECONDS": "0.25"}
+              "CARNIVORE_ALERT_RETRY_BASE_SECONDS": "0.25", "CARNIVORE_DB_RETRIES": "1",
+              "CARNIVORE_DB_RETRY_SECONDS": "0.5"}
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     configured = resources_from_environment()
@@ -58,6 +61,7 @@ def test_set_variables_reach_the_resources_as_env_vars(monkeypatch, tmp_path):
     assert isinstance(configured["alerts"].editors_url, dg.EnvVar)
     resources = {key: r.process_config_and_initialize() for key, r in configured.items()}
     assert resources["postgres"].url == "postgresql://db.test/x"
+    assert (resources["postgres"].transient_retries, resources["postgres"].retry_delay) == (1, 0.5)
     assert resources["content"].path_for(date(2026, 11, 16)) == tmp_path / "2026-11-16.json"
     settings = resources["alerts"].settings()
     assert (settings.editors_url, settings.url_for("oncall"), settings.ui_url) == (

@@ -1,18 +1,23 @@
 """The Dagster UI checked in a real headless Chromium (Debian's package, driven by
 Playwright with its executable_path): the asset graph shows every asset, the latest
-sample week runs, and the grid preview is in bento_grid_items' metadata.
+sample week runs and the grid preview is in bento_grid_items' metadata; and a failed
+run as on-call meets it: one signed page, the link in it opening the run with its error.
 
 Runs in CI; deselect locally with `-m "not e2e"`. Screenshots go to a temporary folder,
 or to docs/img/ with CARNIVORE_UPDATE_SCREENSHOTS=1 (as the README's were made)."""
 
+import json
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from dev_server import graphql
+from standardwebhooks.webhooks import Webhook
+from webhook_receiver import SECRET, Receiver
 
+from bench.dagster_ui import free_port, serving
 from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR, PROJECT_ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -21,6 +26,7 @@ GROUPS = {
     "homepage": ["bento_grid_items", "homepage_grid"],
     "maintenance": ["content_engagement_partitions"],
 }
+MISSING_WEEK = "2026-10-12"  # a Monday in the partitions with no bundled file
 
 pytestmark = [
     pytest.mark.e2e,
@@ -29,65 +35,87 @@ pytestmark = [
 ]
 
 
-def _repository(port: int) -> dict:
-    repositories = graphql(port, "{ repositoriesOrError { ... on RepositoryConnection {"
-                                 " nodes { name location { name } } } } }")
-    return repositories["data"]["repositoriesOrError"]["nodes"][0]
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    folder = PROJECT_ROOT / "docs" / "img" if os.environ.get("CARNIVORE_UPDATE_SCREENSHOTS") else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
-def _launch_week(port: int, week: str) -> str:
-    repository = _repository(port)
-    result = graphql(port, f"""mutation {{ launchRun(executionParams: {{
-        selector: {{ repositoryLocationName: "{repository['location']['name']}",
-                     repositoryName: "{repository['name']}", jobName: "weekly_import_job" }},
-        executionMetadata: {{ tags: [{{ key: "dagster/partition", value: "{week}" }}] }} }}) {{
-        __typename ... on LaunchRunSuccess {{ run {{ runId }} }} ... on PythonError {{ message }} }} }}""")
-    launched = result["data"]["launchRun"]
-    assert launched["__typename"] == "LaunchRunSuccess", launched
-    return launched["run"]["runId"]
-
-
-def _wait_for_run(port: int, run_id: str, timeout: float = 180) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = graphql(port, f'{{ runOrError(runId: "{run_id}") {{ ... on Run {{ status }} }} }}')
-        state = status["data"]["runOrError"]["status"]
-        if state in ("SUCCESS", "FAILURE", "CANCELED"):
-            return state
-        time.sleep(1)
-    return "TIMEOUT"
-
-
-def test_the_ui_shows_the_assets_runs_a_week_and_previews_the_grid(dev_server, tmp_path):
+@contextmanager
+def _browser():
     from playwright.sync_api import sync_playwright
 
-    port, _, _, log = dev_server
-    shots = PROJECT_ROOT / "docs" / "img" if os.environ.get("CARNIVORE_UPDATE_SCREENSHOTS") else tmp_path
-    shots.mkdir(parents=True, exist_ok=True)
-    latest = sorted(BUNDLED_CONTENT_DIR.glob("*.json"))[-1].stem
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        location = _repository(port)["location"]["name"]
+        try:
+            yield browser.new_page(viewport={"width": 1600, "height": 1000})
+        finally:
+            browser.close()
+
+
+def test_the_ui_shows_the_assets_runs_a_week_and_previews_the_grid(dev_server, shots):
+    latest = sorted(BUNDLED_CONTENT_DIR.glob("*.json"))[-1].stem
+    base = f"http://127.0.0.1:{dev_server.port}"
+    with _browser() as page:
+        location = dev_server.repository()["location"]["name"]
         # Each group's lineage graph, with its assets drawn (the global one folds groups).
         for group, assets in GROUPS.items():
-            page.goto(f"http://127.0.0.1:{port}/locations/{location}/asset-groups/{group}/lineage",
-                      wait_until="domcontentloaded")
+            page.goto(f"{base}/locations/{location}/asset-groups/{group}/lineage", wait_until="domcontentloaded")
             for asset in assets:
                 page.get_by_text(asset, exact=True).first.wait_for(timeout=60_000)
             if group == "weekly_import":
                 page.screenshot(path=str(shots / "asset-graph.png"))
 
-        run_id = _launch_week(port, latest)
-        assert _wait_for_run(port, run_id) == "SUCCESS", Path(log).read_text()[-3000:]
+        record = dev_server.wait(dev_server.launch("weekly_import_job", {"dagster/partition": latest}))
+        assert record["status"] == "SUCCESS", dev_server.tail()
 
-        page.goto(f"http://127.0.0.1:{port}/assets/bento_grid_items", wait_until="domcontentloaded")
+        page.goto(f"{base}/assets/bento_grid_items", wait_until="domcontentloaded")
         # "featured" is a slot only the grid preview (the Markdown table in the metadata) shows.
         featured = page.get_by_text("featured", exact=True).first
         featured.wait_for(timeout=60_000)
         featured.scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "grid-preview.png"))
-        browser.close()
     assert (shots / "asset-graph.png").stat().st_size > 10_000
+
+
+def test_a_failed_run_as_on_call_meets_it(tmp_path, empty_db_url, shots):
+    receiver = Receiver().start()
+    port = free_port()
+    env = {"CARNIVORE_ONCALL_WEBHOOK_URL": receiver.url, "CARNIVORE_WEBHOOK_SECRET": SECRET,
+           "CARNIVORE_UI_URL": f"http://127.0.0.1:{port}"}
+    try:
+        with serving(tmp_path / "home", empty_db_url, tmp_path / "dev.log", env=env, port=port) as ui:
+            for sensor in ("run_failure_alert_sensor", "alert_outbox_sensor"):
+                ui.start_sensor(sensor)
+            run_id = ui.launch("weekly_import_job", {"dagster/partition": MISSING_WEEK})
+            record = ui.wait(run_id)
+            assert record["status"] == "FAILURE" and record["tags"]["dagster/will_retry"] == "false"
+
+            deadline = time.monotonic() + 180  # a tick of each sensor (30 s apart) and the delivery run
+            while not receiver.requests:
+                assert time.monotonic() < deadline, ui.tail()
+                time.sleep(1)
+            request = receiver.requests[0]
+            page_body = Webhook(SECRET).verify(request["body"], request["headers"])
+            assert page_body["run_id"] == run_id and page_body["retry"]["coming"] is False
+            assert f"{MISSING_WEEK}.json: no such file" in page_body["error"]
+            assert "It is not retried" in page_body["text"]
+
+            with _browser() as page:
+                page.goto(page_body["url"], wait_until="domcontentloaded")  # the link on-call clicks
+                error = page.get_by_text(f"{MISSING_WEEK}.json: no such file").first
+                error.wait_for(timeout=60_000)
+                error.scroll_into_view_if_needed()
+                page.screenshot(path=str(shots / "failed-run.png"))
+
+            time.sleep(10)  # the retry daemon has looked at it by now: nothing relaunched
+            imports = [r for r in ui.runs() if r["tags"].get("dagster/partition") == MISSING_WEEK]
+            assert [r["runId"] for r in imports] == [run_id]
+    finally:
+        receiver.stop()
+    assert len(receiver.requests) == 1
+    assert json.loads(receiver.requests[0]["body"])["root_run_id"] == run_id
+    assert (shots / "failed-run.png").stat().st_size > 10_000

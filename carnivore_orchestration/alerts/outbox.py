@@ -98,14 +98,26 @@ def pending_count(conn: psycopg.Connection, destinations: list[str]) -> int:
                         [destinations]).fetchone()[0]
 
 
-def record_run_failure(conn: psycopg.Connection, payload: dict) -> str:
-    """The on-call event for a failed run (once per run id); returns its id."""
-    row = conn.execute(
+@dataclass(frozen=True)
+class RecordedFailure:
+    event_id: str
+    new: bool        # the first failure of its root run: one page
+    updated: bool    # a retry's failure, folded into the page that has not gone out yet
+
+
+def record_run_failure(conn: psycopg.Connection, payload: dict) -> RecordedFailure:
+    """The on-call event for a failed run: one per root run, so that Dagster's retries
+    of a run never page again. While that page is still pending, a retry's failure
+    replaces its body (the newest state goes out); once it has gone, the retry is only
+    in the UI."""
+    event_id, new, updated = conn.execute(
         "INSERT INTO alert_events (destination, kind, dedupe_key, payload) VALUES ('oncall', 'run_failure', %s, %s)"
-        " ON CONFLICT (dedupe_key) DO UPDATE SET dedupe_key = EXCLUDED.dedupe_key RETURNING id",
-        [f"run:{payload['run_id']}", Jsonb(payload)],
+        " ON CONFLICT (dedupe_key) DO UPDATE SET payload = CASE WHEN alert_events.status = 'pending'"
+        "   THEN EXCLUDED.payload ELSE alert_events.payload END"
+        " RETURNING id, xmax = 0, xmax <> 0 AND status = 'pending'",
+        [f"run:{payload['root_run_id']}", Jsonb(payload)],
     ).fetchone()
-    return row[0]
+    return RecordedFailure(event_id, new, updated)
 
 
 def requeue(conn: psycopg.Connection, event_id: str | None = None, all_failed: bool = False) -> int:

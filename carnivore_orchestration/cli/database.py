@@ -75,15 +75,17 @@ def db_stop() -> None:
 @click.command()
 @click.option("--port", default=3000, show_default=True, help="Port of the Dagster UI.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the UI listens on.")
-def dev(port: int, host: str) -> None:
+@click.option("--verbose", is_flag=True, help="Dagster's INFO logs too: every sensor tick and run launch.")
+def dev(port: int, host: str, verbose: bool) -> None:
     """The Dagster UI and daemon on this project, with Dagster's state in PostgreSQL."""
     from carnivore_orchestration import devserver
 
     with fail_cleanly():
-        server = devserver.prepare(host, port)
+        server = devserver.prepare(host, port, verbose)
     click.echo(f"PostgreSQL: {redact(server.database_url)}")
     click.echo(f"Migrations: {server.migrations_applied} applied, the schema is up to date")
     click.echo(f"Dagster's storage: {redact(server.storage_url)}")
+    click.echo(f"Alerts: {server.alerts}")
     click.echo(f"Dagster UI: http://{host}:{port} (Ctrl-C stops it)")
     sys.exit(devserver.run(server, on_stopping=lambda: click.echo("Stopping Dagster…")))
 

@@ -18,6 +18,7 @@ from carnivore_orchestration.cli.errors import RunFailed
 from carnivore_orchestration.content.store import ImportedWeek, TableChanges
 from carnivore_orchestration.definitions import defs
 from carnivore_orchestration.engagement.maintenance import PartitionReport
+from carnivore_orchestration.failures import step_failure_message
 from carnivore_orchestration.homepage.grid import GridChanges
 from carnivore_orchestration.settings import OWNERS_WARNING
 
@@ -96,10 +97,7 @@ def materializations(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
 def failure_message(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.is_step_failure:
-            data = event.step_failure_data
-            if data.user_failure_data is not None and data.user_failure_data.description:
-                return data.user_failure_data.description
-            return data.error.message.strip() if data.error else f"step {event.step_key} failed"
+            return step_failure_message(event.step_failure_data)
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data

@@ -48,7 +48,7 @@ def weekly_content(context: dg.AssetExecutionContext, config: WeeklyContentConfi
     except ContentError as exc:
         # Bad input will not get better by retrying: fail once, clearly, with nothing written.
         raise dg.Failure(description=str(exc), allow_retries=False) from None
-    with postgres.connect(autocommit=True) as conn:
+    with postgres.step_connection(context.retry_number, autocommit=True) as conn:
         written = write_week(conn, week, document)
         outcome = week_matches_file(conn, week, document)
     imported = ImportedWeek(

@@ -14,10 +14,11 @@ class PartitionConfig(dg.Config):
     check_specs=[dg.AssetCheckSpec("default_partition_empty", asset="content_engagement_partitions",
                                    description="No interactions are waiting in the DEFAULT partition.")],
 )
-def content_engagement_partitions(config: PartitionConfig, postgres: PostgresResource):
+def content_engagement_partitions(context: dg.AssetExecutionContext, config: PartitionConfig,
+                                  postgres: PostgresResource):
     """The monthly partitions of content_engagement for this month and the next ones,
     made before they are needed; rows that landed in DEFAULT are moved into them."""
-    with postgres.connect(autocommit=True) as conn:
+    with postgres.step_connection(context.retry_number, autocommit=True) as conn:
         report = ensure_partitions(conn, config.months_ahead)
     listing = "\n".join(f"| {name} | {bounds} |" for name, bounds in report.partitions)
     yield dg.MaterializeResult(
@@ -36,8 +37,8 @@ def content_engagement_partitions(config: PartitionConfig, postgres: PostgresRes
 
 
 @dg.asset(group_name="maintenance")
-def engagement_buckets(postgres: PostgresResource) -> dg.MaterializeResult:
+def engagement_buckets(context: dg.AssetExecutionContext, postgres: PostgresResource) -> dg.MaterializeResult:
     """The hourly scoring buckets, kept for as long as a score reads them (8 days)."""
-    with postgres.connect(autocommit=True) as conn:
+    with postgres.step_connection(context.retry_number, autocommit=True) as conn:
         pruned = prune_buckets(conn)
     return dg.MaterializeResult(metadata={"buckets_pruned": pruned})

@@ -3,10 +3,10 @@ import dagster as dg
 WEEKLY_IMPORT_ASSETS = ["analyzed_content", "trending_topics", "top_videos", "creators", "bento_grid_items",
                         "homepage_grid"]
 
-# Jobs that write the grid run one at a time (dagster.yaml limits this tag to 1), and
-# failed scheduled runs are retried from the failed step, twice at most.
+# Jobs that write the grid run one at a time (dagster.yaml limits this tag to 1). How
+# runs are retried is the instance's (dagster.yaml's run_retries), the same for every
+# run however it was launched, and steps retry their own transient database errors.
 GRID_WRITER = {"carnivore/writes": "grid"}
-RETRIED = {"dagster/max_retries": "2", "dagster/retry_strategy": "FROM_FAILURE"}
 
 
 def automation_on() -> bool:
@@ -20,21 +20,20 @@ weekly_import_job = dg.define_asset_job(
     "weekly_import_job",
     selection=dg.AssetSelection.assets(*WEEKLY_IMPORT_ASSETS),
     description="Import one week's analyzed_content.json and rebuild the homepage grid.",
-    tags={**GRID_WRITER, **RETRIED},
+    tags=GRID_WRITER,
 )
 
 hourly_rerank_job = dg.define_asset_job(
     "hourly_rerank_job",
     selection=dg.AssetSelection.assets("bento_grid_items", "homepage_grid"),
     description="Re-score the grid from the last 24 hours of engagement, re-rank it and refresh homepage_grid.",
-    tags={**GRID_WRITER, **RETRIED},
+    tags=GRID_WRITER,
 )
 
 maintenance_job = dg.define_asset_job(
     "maintenance_job",
     selection=dg.AssetSelection.groups("maintenance"),
     description="content_engagement's partitions for this month and the next three; expired scoring buckets dropped.",
-    tags=RETRIED,
 )
 
 

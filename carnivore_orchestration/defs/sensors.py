@@ -1,9 +1,10 @@
 import dagster as dg
 
 from carnivore_orchestration.alerts import outbox
-from carnivore_orchestration.alerts.oncall import run_failure_payload
+from carnivore_orchestration.alerts.oncall import Retry, run_failure_payload
 from carnivore_orchestration.defs.alerts import deliver_alert_job
 from carnivore_orchestration.defs.schedules import automation_on, hourly_rerank_job, maintenance_job, weekly_import_job
+from carnivore_orchestration.failures import step_failure_message
 from carnivore_orchestration.resources import AlertsResource, PostgresResource
 
 
@@ -29,14 +30,19 @@ def dispatch_alerts(postgres: PostgresResource, alerts: AlertsResource) -> dg.Sk
 def failure_errors(context: dg.RunFailureSensorContext) -> list[str]:
     errors = []
     for event in context.get_step_failure_events():
-        data = event.step_failure_data
-        if data.user_failure_data is not None and data.user_failure_data.description:
-            errors.append(f"{event.step_key}: {data.user_failure_data.description}")
-        elif data.error is not None:
-            errors.append(f"{event.step_key}: {data.error.message.strip()}")
+        errors.append(f"{event.step_key}: {step_failure_message(event.step_failure_data)}")
     if not errors and context.failure_event.message:
         errors.append(context.failure_event.message)
     return errors
+
+
+def retry_of(instance: dg.DagsterInstance, run: dg.DagsterRun) -> Retry:
+    """Whether Dagster retries this failed run. It records its decision on the run as it
+    fails (`dagster/will_retry`, from dagster.yaml's run_retries); the run is read again
+    here because the tag is added just after the failure this sensor reacts to."""
+    tags = (instance.get_run_by_id(run.run_id) or run).tags
+    return Retry(coming=tags.get("dagster/will_retry") == "true", number=int(tags.get("dagster/retry_number", 0)),
+                 max_retries=int(tags.get("dagster/max_retries", instance.run_retries_max_retries)))
 
 
 def build_sensors(running: bool) -> list[dg.SensorDefinition]:
@@ -51,11 +57,17 @@ def build_sensors(running: bool) -> list[dg.SensorDefinition]:
     def run_failure_alert_sensor(context: dg.RunFailureSensorContext, postgres: PostgresResource,
                                  alerts: AlertsResource) -> None:
         run = context.dagster_run
-        payload = run_failure_payload(run.job_name, run.run_id, run.tags.get("dagster/partition"),
-                                      failure_errors(context), alerts.settings().run_url(run.run_id))
+        root = run.root_run_id or run.run_id
+        payload = run_failure_payload(run.job_name, run.run_id, root, run.tags.get("dagster/partition"),
+                                      failure_errors(context), alerts.settings().run_url(run.run_id),
+                                      retry_of(context.instance, run))
         with postgres.connect(autocommit=True) as conn:
-            event_id = outbox.record_run_failure(conn, payload)
-        context.log.info(f"on-call alert {event_id} queued in the outbox")
+            recorded = outbox.record_run_failure(conn, payload)
+        if recorded.new:
+            context.log.info(f"on-call alert {recorded.event_id} queued in the outbox")
+        else:
+            state = "its body updated, not yet sent" if recorded.updated else "already sent"
+            context.log.info(f"run {run.run_id} is a retry of {root}: on-call alert {recorded.event_id} {state}")
 
     run_failure_alert_sensor = dg.run_failure_sensor(
         monitored_jobs=[weekly_import_job, hourly_rerank_job, maintenance_job],
