@@ -35,8 +35,8 @@ def alert_summary(conn) -> str:
     settings = AlertSettings.from_environ(os.environ)
     ready = outbox.readiness(conn, settings)
     pending = outbox.pending_count(conn, list(DESTINATIONS))
-    if not ready.waiting:
-        return f"{pending} pending, delivered to {', '.join(settings.url_for(d) for d in DESTINATIONS)}"
+    if not ready.waiting:  # the URLs are not printed: a Slack-style webhook URL is a secret
+        return f"{pending} pending; editors' and on-call endpoints configured"
     return f"{pending} pending; held until {ready.describe_waiting()}"
 
 

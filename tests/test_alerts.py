@@ -398,3 +398,16 @@ def test_the_cli_lists_sends_and_retries(db, alert_env):
     assert "1 alert(s) queued again" in runner.invoke(main, ["alerts", "retry", "--all-failed"]).output
     assert "1 delivered" in runner.invoke(main, ["alerts", "send"]).output
     assert runner.invoke(main, ["alerts", "retry"]).exit_code != 0
+
+
+def test_carnivore_dev_says_once_what_holds_the_outbox_and_never_prints_a_url(db, monkeypatch):
+    from carnivore_orchestration.devserver import alert_summary
+
+    _one_event(db)
+    for name in ("CARNIVORE_WEBHOOK_URL", "CARNIVORE_ONCALL_WEBHOOK_URL", "CARNIVORE_WEBHOOK_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    assert alert_summary(db).startswith("1 pending; held until editors: CARNIVORE_WEBHOOK_URL is not set")
+    monkeypatch.setenv("CARNIVORE_WEBHOOK_URL", "http://127.0.0.1:9/T0/B0/secret-token")
+    monkeypatch.setenv("CARNIVORE_WEBHOOK_SECRET", SECRET)
+    configured = alert_summary(db)
+    assert configured == "1 pending; editors' and on-call endpoints configured" and "secret-token" not in configured
