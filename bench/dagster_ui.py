@@ -85,10 +85,13 @@ class DevUI:
         return results
 
     def wait(self, run_id: str, timeout: float = 180) -> dict:
+        """The run's record once it has finished; for a failed run, once Dagster has also
+        tagged whether it will retry it (a moment after the failure is recorded)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             record = self.run(run_id)
-            if record["status"] in FINISHED:
+            decided = record["status"] != "FAILURE" or "dagster/will_retry" in record["tags"]
+            if record["status"] in FINISHED and decided:
                 return record
             time.sleep(0.5)
         raise TimeoutError(f"run {run_id} not finished after {timeout:.0f} s:\n{self.tail()}")
