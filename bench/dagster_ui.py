@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,15 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.server import free_port
 from carnivore_orchestration.settings import PROJECT_ROOT
 
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -73,16 +67,13 @@ class DevUI:
             "query($id: ID!) { runOrError(runId: $id) { ... on Run { runId rootRunId status creationTime startTime"
             " endTime tags { key value } stepStats { stepKey status startTime endTime } } } }", {"id": run_id},
         )["runOrError"]
-        record["tags"] = {tag["key"]: tag["value"] for tag in record["tags"]}
-        return record
+        return _with_tags(record)
 
     def runs(self) -> list[dict]:
         """Every run, newest first: id, root run id, status and tags."""
         results = self.graphql("{ runsOrError { ... on Runs { results { runId rootRunId status"
                                " tags { key value } } } } }")["runsOrError"]["results"]
-        for record in results:
-            record["tags"] = {tag["key"]: tag["value"] for tag in record["tags"]}
-        return results
+        return [_with_tags(record) for record in results]
 
     def wait(self, run_id: str, timeout: float = 180) -> dict:
         """The run's record once it has finished; for a failed run, once Dagster has also
@@ -124,6 +115,11 @@ class DevUI:
         _, alive = psutil.wait_procs(tree, timeout=15)
         self.survivors = [name for name in map(_kill, alive) if name]
         return status
+
+
+def _with_tags(record: dict) -> dict:
+    """GraphQL's list of {key, value} tags as a dict."""
+    return {**record, "tags": {tag["key"]: tag["value"] for tag in record["tags"]}}
 
 
 def _kill(process) -> str | None:

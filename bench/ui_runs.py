@@ -15,10 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from psycopg.conninfo import conninfo_to_dict
-
 from bench.dagster_ui import serving
 from bench.databases import admin_url, fresh_database
+from carnivore_orchestration.db.dagster_storage import storage_database_name
 from carnivore_orchestration.db.scratch import drop_database
 
 JOBS = ("weekly_import_job", "hourly_rerank_job", "maintenance_job")
@@ -45,13 +44,8 @@ def _one_server(week: str, executor: str) -> dict:
                     result[job] = _timings(ui.wait(ui.launch(job, tags), timeout=600))
                 ui.stop()
         finally:
-            drop_database(admin_url(), _storage_name(url))
+            drop_database(admin_url(), storage_database_name(url))
     return result
-
-
-def _storage_name(url: str) -> str:
-    """The database `carnivore dev` made beside `url` for Dagster's own state."""
-    return f"{conninfo_to_dict(url)['dbname']}_dagster"
 
 
 def definitions_load_s() -> float:

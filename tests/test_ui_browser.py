@@ -17,7 +17,8 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 from webhook_receiver import SECRET, Receiver
 
-from bench.dagster_ui import free_port, serving
+from bench.dagster_ui import serving
+from bench.server import free_port
 from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR, PROJECT_ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -6,7 +6,7 @@ import time
 from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from bench.dagster_ui import free_port
+from bench.server import free_port
 
 # The test endpoints' Standard Webhooks signing secret.
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -21,9 +21,13 @@ def dagster_storage_url() -> str:
     return with_driver(url, "psycopg2")
 
 
+def storage_database_name(url: str) -> str:
+    """The database beside `url`'s that holds Dagster's state when no URL is configured."""
+    return f"{conninfo_to_dict(url).get('dbname') or 'postgres'}_dagster"
+
+
 def _sibling_database(url: str) -> str:
-    params = conninfo_to_dict(url)
-    name = f"{params.get('dbname') or 'postgres'}_dagster"
+    name = storage_database_name(url)
     with psycopg.connect(url, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             try:
