@@ -174,7 +174,7 @@ def rerank(candidates: int) -> dict:
         items = conn.execute("SELECT id FROM bento_grid_items ORDER BY engagement_score DESC").fetchall()
         for position, (item_id,) in enumerate(items, start=1):
             conn.execute("UPDATE bento_grid_items SET grid_position = %s WHERE id = %s", [position, item_id])
-        conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY homepage_grid")
+        conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY private.homepage_grid")
         result["blueprint_style"] = {"seconds": time.perf_counter() - started, "items": len(items)}
     return result
 
@@ -193,7 +193,7 @@ def personalized(samples: int) -> dict:
             " jsonb_build_object('tags', jsonb_build_array('t' || (g % 7), 't' || (g % 5)))"
             " FROM generate_series(1, 100) AS g"
         )
-        conn.execute("REFRESH MATERIALIZED VIEW homepage_grid")
+        conn.execute("REFRESH MATERIALIZED VIEW private.homepage_grid")
         reader = uuid.uuid4()
         conn.execute("INSERT INTO auth.users (id) VALUES (%s)", [reader])
         conn.execute("INSERT INTO user_interests (user_id, interests, interest_tags) VALUES (%s, '[\"x\"]', %s)",

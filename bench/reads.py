@@ -98,8 +98,8 @@ def during_refresh(clients: int, seconds: float, pause: float = 0.05) -> dict:
     result = {}
     with homepage_database("refresh") as url:
         result["no_refresh"] = pgbench.run(url, script(OURS), clients, seconds).summary()
-        for label, statement in (("concurrently", "REFRESH MATERIALIZED VIEW CONCURRENTLY homepage_grid"),
-                                 ("plain", "REFRESH MATERIALIZED VIEW homepage_grid")):
+        for label, statement in (("concurrently", "REFRESH MATERIALIZED VIEW CONCURRENTLY private.homepage_grid"),
+                                 ("plain", "REFRESH MATERIALIZED VIEW private.homepage_grid")):
             refresher = Refresher(url, statement, pause)
             refresher.start()
             try:

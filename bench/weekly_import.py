@@ -83,7 +83,7 @@ def row_at_a_time(url: str, path: str) -> dict:
                     " engagement_score = EXCLUDED.engagement_score",
                     [topic_id, name, index + 1, score, Jsonb(full_data)],
                 )
-        conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY homepage_grid")
+        conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY private.homepage_grid")
     total = time.perf_counter() - started
     return {"total_s": total, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 

@@ -54,7 +54,7 @@ def world(shared_db):
     for position in (1, 2):
         db.execute("INSERT INTO bento_grid_items (content_type, content_id, content_title, grid_position)"
                    " VALUES ('trending_topic', %s, 'Item', %s)", [position, position])
-    db.execute("REFRESH MATERIALIZED VIEW homepage_grid")
+    db.execute("REFRESH MATERIALIZED VIEW private.homepage_grid")
     for user in (USERS["user_a"], USERS["user_b"], None):
         db.execute("INSERT INTO content_engagement (content_type, content_id, interaction_type, sentiment, user_id)"
                    " VALUES ('top_video', 1, 'comment', 'positive', %s)", [user])

@@ -5,6 +5,13 @@ content, so an edited file goes unnoticed; alembic wants Python revision files; 
 commits the script and its bookkeeping row in separate transactions and formats values
 into SQL. What we need fits in this module: each file and its record in one
 transaction, a content checksum, and a lock so that two processes never migrate at once.
+
+A file whose leading comments say `-- carnivore: no-transaction` is applied one
+statement at a time instead (`db/online.py`), for what a live database needs and a
+transaction forbids: `CREATE INDEX CONCURRENTLY`, `VALIDATE CONSTRAINT` apart from the
+`ADD CONSTRAINT ... NOT VALID` that preceded it. Every lock wait is bounded by a short
+`lock_timeout` and retried a few times, so that writers queued behind a migration wait
+seconds at most, never the length of someone else's long transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from pathlib import Path
 
 import psycopg
 
+from carnivore_orchestration.db.limits import MigrationLimits, with_lock_retries
 from carnivore_orchestration.settings import sql_dir
 
 FILENAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
@@ -35,7 +43,19 @@ CREATE TABLE IF NOT EXISTS carnivore_meta.schema_migrations (
     applied_by  text        NOT NULL DEFAULT current_user,
     duration_ms integer     NOT NULL
 );
+-- The statements of a no-transaction migration that are done, so that a run stopped
+-- half way resumes where it stopped.
+CREATE TABLE IF NOT EXISTS carnivore_meta.migration_steps (
+    version  integer     NOT NULL,
+    checksum text        NOT NULL,
+    step     integer     NOT NULL,
+    done_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (version, step)
+);
 """
+# Only the file's leading comments count, so that a comment quoting the marker further
+# down changes nothing.
+NO_TRANSACTION = re.compile(r"\A(?:[ \t]*(?:--[^\n]*)?\n)*?[ \t]*--[ \t]*carnivore:[ \t]*no-transaction[ \t]*$", re.M)
 
 
 class MigrationError(RuntimeError):
@@ -54,6 +74,10 @@ class Migration:
     def filename(self) -> str:
         return self.path.name
 
+    @property
+    def transactional(self) -> bool:
+        return NO_TRANSACTION.search(self.sql) is None
+
 
 @dataclass(frozen=True)
 class AppliedMigration:
@@ -68,6 +92,8 @@ class AppliedMigration:
 class MigrationStatus:
     applied: list[AppliedMigration]
     pending: list[Migration]
+    # version -> statements already done, for a no-transaction migration stopped half way
+    steps_done: dict[int, int]
 
 
 def checksum(text: str) -> str:
@@ -96,30 +122,43 @@ def status(conn: psycopg.Connection, directory: Path | None = None) -> Migration
     """What is applied and what is pending; raises MigrationError if history and files disagree."""
     migrations = discover(directory)
     applied = _applied(conn)
-    _verify_history(applied, migrations)
+    _verify_history(applied, migrations, directory or sql_dir())
     done = {a.version for a in applied}
-    return MigrationStatus(applied=applied, pending=[m for m in migrations if m.version not in done])
+    return MigrationStatus(applied=applied, pending=[m for m in migrations if m.version not in done],
+                           steps_done=_steps_done(conn))
 
 
 def migrate(
     conn: psycopg.Connection,
     directory: Path | None = None,
     on_applied=None,
+    limits: MigrationLimits | None = None,
+    before_applying=None,
 ) -> list[Migration]:
-    """Apply every pending migration in order, each in its own transaction.
+    """Apply every pending migration in order: each in its own transaction, or statement
+    by statement when the file is marked no-transaction.
 
-    `conn` must be in autocommit mode: the runner opens one transaction per file.
-    Returns the migrations applied by this call.
+    `conn` must be in autocommit mode: the runner manages its own transactions.
+    `before_applying(pending)` is called once, under the lock, when there is something
+    to apply (the CLI takes a backup there). Returns the migrations applied by this call.
     """
     if not conn.autocommit:
         raise ValueError("migrate() needs an autocommit connection; it manages its own transactions")
+    limits = limits or MigrationLimits()
     _check_server_version(conn)
-    conn.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+    _wait_for_lock(conn)
     try:
         conn.execute(BOOKKEEPING)
         current = status(conn, directory)
+        if current.pending and before_applying is not None:
+            before_applying(current.pending)
         for migration in current.pending:
-            duration_ms = _apply(conn, migration)
+            if migration.transactional:
+                duration_ms = _apply(conn, migration, limits)
+            else:
+                from carnivore_orchestration.db.online import apply_statements
+
+                duration_ms = apply_statements(conn, migration, limits)
             if on_applied is not None:
                 on_applied(migration, duration_ms)
         return current.pending
@@ -127,32 +166,52 @@ def migrate(
         conn.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
 
 
-def _apply(conn: psycopg.Connection, migration: Migration) -> int:
+def _wait_for_lock(conn: psycopg.Connection) -> None:
+    """Polls instead of blocking in pg_advisory_lock: a session blocked in a statement
+    keeps a transaction open, and `CREATE INDEX CONCURRENTLY` in the session holding the
+    lock waits for every open transaction to end: the two would deadlock."""
+    while not conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()[0]:
+        time.sleep(0.2)
+
+
+def _apply(conn: psycopg.Connection, migration: Migration, limits: MigrationLimits) -> int:
     started = time.perf_counter()
-    try:
+
+    def attempt() -> None:
         with conn.transaction():
-            # Pin the search path and bound lock waits so that a migration against a busy
-            # production database fails fast instead of queueing behind long transactions.
             conn.execute("SET LOCAL search_path = public")
-            conn.execute("SET LOCAL lock_timeout = '30s'")
+            limits.set_local(conn)
             conn.execute(migration.sql)
-            duration_ms = round((time.perf_counter() - started) * 1000)
-            conn.execute(
-                "INSERT INTO carnivore_meta.schema_migrations (version, name, checksum, duration_ms)"
-                " VALUES (%s, %s, %s, %s)",
-                [migration.version, migration.name, migration.checksum, duration_ms],
-            )
+            record(conn, migration, round((time.perf_counter() - started) * 1000))
+
+    try:
+        with_lock_retries(attempt, limits)
     except psycopg.Error as exc:
-        raise MigrationError(f"{migration.filename} failed and was rolled back: {_describe(exc, migration)}") from exc
-    return duration_ms
+        raise MigrationError(f"{migration.filename} failed and was rolled back: {describe(exc, migration)}") from exc
+    return round((time.perf_counter() - started) * 1000)
 
 
-def _describe(exc: psycopg.Error, migration: Migration) -> str:
+def record(conn: psycopg.Connection, migration: Migration, duration_ms: int) -> None:
+    conn.execute(
+        "INSERT INTO carnivore_meta.schema_migrations (version, name, checksum, duration_ms) VALUES (%s, %s, %s, %s)",
+        [migration.version, migration.name, migration.checksum, duration_ms],
+    )
+
+
+def _steps_done(conn: psycopg.Connection) -> dict[int, int]:
+    if conn.execute("SELECT to_regclass('carnivore_meta.migration_steps') IS NULL").fetchone()[0]:
+        return {}
+    return dict(conn.execute("SELECT version, count(*) FROM carnivore_meta.migration_steps GROUP BY 1").fetchall())
+
+
+def describe(exc: psycopg.Error, migration: Migration, offset: int = 0) -> str:
+    """The server's message, with the file's line when the server gave a position
+    (`offset`: where in the file the statement that failed begins)."""
     diag = exc.diag
     message = diag.message_primary or str(exc).strip()
     where = ""
     if diag.statement_position:
-        line = migration.sql.count("\n", 0, int(diag.statement_position) - 1) + 1
+        line = migration.sql.count("\n", 0, offset + int(diag.statement_position) - 1) + 1
         where = f" (line {line})"
     detail = f" {diag.message_detail}" if diag.message_detail else ""
     return f"{message}{where}{detail}"
@@ -169,14 +228,14 @@ def _applied(conn: psycopg.Connection) -> list[AppliedMigration]:
     return [AppliedMigration(*row) for row in rows]
 
 
-def _verify_history(applied: list[AppliedMigration], migrations: list[Migration]) -> None:
+def _verify_history(applied: list[AppliedMigration], migrations: list[Migration], directory: Path) -> None:
     by_version = {m.version: m for m in migrations}
     for record in applied:
         migration = by_version.get(record.version)
         if migration is None:
             raise MigrationError(
                 f"migration {record.version:04d}_{record.name}.sql is applied to the database but missing from "
-                f"{sql_dir()}; restore the file (applied migrations are never removed)"
+                f"{directory}; restore the file (applied migrations are never removed)"
             )
         if migration.checksum != record.checksum:
             raise MigrationError(

@@ -133,7 +133,7 @@ def refresh_homepage(conn: psycopg.Connection) -> tuple[int, float]:
     """REFRESH ... CONCURRENTLY: readers of homepage_grid are never blocked. Returns the
     view's row count and the refresh time in milliseconds."""
     started = time.perf_counter()
-    conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY homepage_grid")
+    conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY private.homepage_grid")
     elapsed = (time.perf_counter() - started) * 1000
     return conn.execute("SELECT count(*) FROM homepage_grid").fetchone()[0], elapsed
 
