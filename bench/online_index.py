@@ -38,6 +38,8 @@ def migration_file(directory: Path, version: int = 900) -> Path:
 
 
 PLAIN_INDEX = f"CREATE INDEX {INDEX} ON content_engagement {COLUMNS}"
+INSERT = ("INSERT INTO content_engagement (content_id, content_type, interaction_type, sentiment)"
+          " VALUES (7, 'trending_topic', 'view', 'positive')")
 
 
 def load(url: str, rows: int) -> None:
@@ -99,8 +101,7 @@ class Inserts:
             while not self._stop.is_set():
                 started = time.perf_counter()
                 try:
-                    conn.execute("INSERT INTO content_engagement (content_id, content_type, interaction_type, sentiment)"
-                                 " VALUES (7, 'trending_topic', 'view', 'positive')")
+                    conn.execute(INSERT)
                 except psycopg.Error as exc:
                     with self._lock:
                         self.errors.append(exc)

@@ -1,0 +1,5 @@
+-- A SECURITY DEFINER function in a schema the API serves is an RPC that runs with its
+-- owner's rights.
+SELECT f.signature AS object, 'anon can call this SECURITY DEFINER function through the API' AS detail
+FROM functions AS f
+WHERE f.security_definer AND f.exposed AND has_function_privilege('anon', f.oid, 'EXECUTE')
