@@ -13,9 +13,9 @@ from pathlib import Path
 
 from carnivore_orchestration.alerts import outbox
 from carnivore_orchestration.alerts.settings import DESTINATIONS, AlertSettings
+from carnivore_orchestration.db.backup import migrate_with_backup
 from carnivore_orchestration.db.connection import connect, database_url
 from carnivore_orchestration.db.dagster_storage import dagster_storage_url
-from carnivore_orchestration.db.migrations import migrate
 from carnivore_orchestration.settings import OWNERS_WARNING, PROJECT_ROOT, carnivore_home
 
 
@@ -43,8 +43,8 @@ def alert_summary(conn) -> str:
 def prepare(host: str, port: int, verbose: bool = False) -> DevServer:
     """Migrate the project's database and find Dagster's storage; nothing starts yet."""
     url = database_url()
+    applied = len(migrate_with_backup(url))
     with connect(url, autocommit=True) as conn:
-        applied = len(migrate(conn))
         alerts = alert_summary(conn)
     storage = dagster_storage_url()
     local = carnivore_home() / "dagster"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -13,14 +14,19 @@ from carnivore_orchestration.settings import configured_database_url
 
 @click.command()
 def migrate() -> None:
-    """Apply the pending migrations in sql/, each in its own transaction."""
-    from carnivore_orchestration.db.migrations import migrate as apply
+    """Apply the pending migrations in sql/ (a backup first when the database holds data)."""
+    from carnivore_orchestration.db.backup import migrate_with_backup
 
     url = database_url()
     click.echo(f"Database: {redact(url)}")
-    with fail_cleanly(), connect(url, autocommit=True) as conn:
-        applied = apply(conn, on_applied=lambda m, ms: click.echo(f"  applied {m.filename} ({ms} ms)"))
+    with fail_cleanly():
+        applied = migrate_with_backup(
+            url, on_applied=lambda m, ms: click.echo(f"  applied {m.filename} ({ms} ms)"), on_backup=_backed_up)
     click.echo(f"{len(applied)} migration(s) applied; the database is up to date.")
+
+
+def _backed_up(backup) -> None:
+    click.echo(f"  backup {backup.path} ({backup.size_bytes / 1e6:.1f} MB, {backup.seconds:.1f} s)")
 
 
 @click.group()
@@ -46,7 +52,9 @@ def db_status() -> None:
         stamp = record.applied_at.strftime("%Y-%m-%d %H:%M:%S %Z")
         click.echo(f"  [applied]  {record.version:04d}_{record.name}.sql  {stamp}  {record.duration_ms} ms")
     for migration in current.pending:
-        click.echo(f"  [pending]  {migration.filename}")
+        done = current.steps_done.get(migration.version)
+        resume = f"  (stopped after statement {done}; `carnivore migrate` resumes it)" if done else ""
+        click.echo(f"  [pending]  {migration.filename}{resume}")
 
 
 @db.command("url")
@@ -57,6 +65,48 @@ def db_url(driver: str | None) -> None:
 
     url = database_url()
     click.echo(redact(with_driver(url, driver) if driver else url))
+
+
+@db.command("backup")
+@click.option("--to", "directory", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for the dump (default: CARNIVORE_BACKUP_DIR, or backups/ under CARNIVORE_HOME).")
+def db_backup(directory: Path | None) -> None:
+    """Dump the project's schemas (pg_dump, custom format) into a folder."""
+    from carnivore_orchestration.db import backup
+
+    with fail_cleanly():
+        done = backup.take(database_url(), directory)
+    click.echo(f"Backed up to {done.path} ({done.size_bytes / 1e6:.1f} MB, {done.seconds:.1f} s).")
+
+
+@db.command("restore")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+def db_restore(path: Path) -> None:
+    """Restore a backup into the database, which must be empty; all of it or nothing."""
+    from carnivore_orchestration.db import backup
+
+    url = database_url()
+    with fail_cleanly():
+        seconds = backup.restore(path, url)
+    click.echo(f"Restored {path} into {redact(url)} in {seconds:.1f} s.")
+
+
+@db.command("check")
+def db_check() -> None:
+    """Schema drift, Supabase's advisor lints, and post-deploy monitoring; exit 1 on a failure."""
+    from carnivore_orchestration.db.health import run_all
+
+    url = database_url()
+    with fail_cleanly(), connect(url, autocommit=True) as conn:
+        checks = run_all(conn)
+    marks = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL", "note": "note"}
+    for check in checks:
+        click.echo(f"{marks[check.status]}  {check.name}: {check.summary}")
+        for line in check.details:
+            click.echo(f"        {line}")
+    failed = [c.name for c in checks if c.failed()]
+    if failed:
+        raise click.ClickException(f"{len(failed)} check(s) failed: {', '.join(failed)}")
 
 
 @db.command("stop")

@@ -21,13 +21,16 @@ class fail_cleanly:  # noqa: N801 - used as `with fail_cleanly():`, like a funct
         import psycopg
 
         from carnivore_orchestration.content.loading import ContentError
+        from carnivore_orchestration.db.backup import BackupError
+        from carnivore_orchestration.db.limits import LimitsError
         from carnivore_orchestration.db.migrations import MigrationError
         from carnivore_orchestration.engagement.loading import EngagementError
 
         if issubclass(exc_type, psycopg.errors.UndefinedTable):
             click.echo(f"Error: {exc}; the schema is missing: run `carnivore migrate` first", err=True)
             sys.exit(1)
-        if issubclass(exc_type, (MigrationError, psycopg.OperationalError, ContentError, EngagementError, RunFailed)):
+        if issubclass(exc_type, (MigrationError, BackupError, psycopg.OperationalError, ContentError, EngagementError,
+                                  RunFailed, LimitsError)):
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
         return False

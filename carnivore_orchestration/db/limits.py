@@ -26,6 +26,10 @@ STATEMENT_TIMEOUT_ENV = "CARNIVORE_MIGRATION_STATEMENT_TIMEOUT"
 T = TypeVar("T")
 
 
+class LimitsError(ValueError):
+    """A limit in the environment that is not a valid value."""
+
+
 @dataclass(frozen=True)
 class MigrationLimits:
     lock_timeout: str = "2s"
@@ -38,7 +42,7 @@ class MigrationLimits:
         default = cls()
         retries = environ.get(LOCK_RETRIES_ENV, "").strip()
         if retries and not retries.isdigit():
-            raise ValueError(f"{LOCK_RETRIES_ENV}={retries!r}: give a whole number of retries")
+            raise LimitsError(f"{LOCK_RETRIES_ENV}={retries!r}: give a whole number of retries")
         return cls(
             lock_timeout=environ.get(LOCK_TIMEOUT_ENV, "").strip() or default.lock_timeout,
             lock_retries=int(retries) if retries else default.lock_retries,

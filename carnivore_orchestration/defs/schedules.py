@@ -1,5 +1,7 @@
 import dagster as dg
 
+from carnivore_orchestration.defs.database import database_checks_job
+
 WEEKLY_IMPORT_ASSETS = ["analyzed_content", "trending_topics", "top_videos", "creators", "bento_grid_items",
                         "homepage_grid"]
 
@@ -60,6 +62,8 @@ def build_schedules(running: bool) -> list[dg.ScheduleDefinition]:
          "Every hour: old interactions age out of the 24-hour window and the grid follows readers."),
         ("daily_maintenance_schedule", maintenance_job, "0 0 * * *", _stamped("carnivore/day", "%Y-%m-%d"),
          "Every day, 00:00 UTC: partitions for the months ahead (made once, checked daily), old buckets dropped."),
+        ("daily_database_checks_schedule", database_checks_job, "0 6 * * *", _stamped("carnivore/day", "%Y-%m-%d"),
+         "Every day, 06:00 UTC: `carnivore db check` as asset checks on `database`; a failure pages on-call."),
     ]
     return [
         dg.schedule(name=name, job=job, cron_schedule=cron, execution_timezone="UTC", default_status=status,
@@ -70,5 +74,5 @@ def build_schedules(running: bool) -> list[dg.ScheduleDefinition]:
 
 @dg.definitions
 def schedules() -> dg.Definitions:
-    return dg.Definitions(jobs=[weekly_import_job, hourly_rerank_job, maintenance_job],
+    return dg.Definitions(jobs=[weekly_import_job, hourly_rerank_job, maintenance_job, database_checks_job],
                           schedules=build_schedules(automation_on()))

@@ -3,6 +3,7 @@ import dagster as dg
 from carnivore_orchestration.alerts import outbox
 from carnivore_orchestration.alerts.oncall import Retry, run_failure_payload
 from carnivore_orchestration.defs.alerts import deliver_alert_job
+from carnivore_orchestration.defs.database import database_checks_job
 from carnivore_orchestration.defs.schedules import automation_on, hourly_rerank_job, maintenance_job, weekly_import_job
 from carnivore_orchestration.failures import step_failure_message
 from carnivore_orchestration.resources import AlertsResource, PostgresResource
@@ -70,7 +71,7 @@ def build_sensors(running: bool) -> list[dg.SensorDefinition]:
             context.log.info(f"run {run.run_id} is a retry of {root}: on-call alert {recorded.event_id} {state}")
 
     run_failure_alert_sensor = dg.run_failure_sensor(
-        monitored_jobs=[weekly_import_job, hourly_rerank_job, maintenance_job],
+        monitored_jobs=[weekly_import_job, hourly_rerank_job, maintenance_job, database_checks_job],
         default_status=status,
         description="A failed run of the pipeline's jobs becomes an on-call event in the alert outbox"
                     " (deliver_alert_job is left out: its failures are in the outbox, and alerting on them"
