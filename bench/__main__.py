@@ -24,7 +24,7 @@ from pathlib import Path
 import psutil
 import psycopg
 
-from bench import engagement, partitions, reads, report, synthetic, ui_runs, weekly_import
+from bench import engagement, online_index, partitions, reads, report, synthetic, ui_runs, weekly_import
 from bench.databases import drop_template, fresh_database
 from bench.report import Row
 from bench.server import loopback_server
@@ -36,11 +36,11 @@ RESULTS = Path(__file__).parent / "results"
 FULL = {"quick": False, "topics": 3_000, "videos": 20_000, "ingest": 200_000, "trigger": 30_000,
         "history": 100_000, "inserts": 1_000, "fresh": 200, "candidates": 10_000, "reads": 2_000, "seconds": 10,
         "levels": [1, 16, 64], "pool_clients": 1_000, "pool_size": 8, "pool_rate": 1_500, "pool_seconds": 15,
-        "partition_rows": 200_000}
+        "partition_rows": 200_000, "online_rows": 1_000_000}
 QUICK = {"quick": True, "topics": 300, "videos": 2_000, "ingest": 20_000, "trigger": 2_000, "history": 10_000,
          "inserts": 200, "fresh": 40, "candidates": 1_000, "reads": 300, "seconds": 1,
          "levels": [1, 16, 64], "pool_clients": 1_000, "pool_size": 8, "pool_rate": 1_500, "pool_seconds": 4,
-         "partition_rows": 10_000}
+         "partition_rows": 10_000, "online_rows": 100_000}
 
 
 def run_weekly_import(size: dict) -> dict:
@@ -165,6 +165,15 @@ def measure(size: dict, step) -> tuple[list[Row], dict]:
     rows.append(Row(f"monthly partition job, {size['partition_rows']:,} rows moved (s)",
                     part["dagster_job"]["seconds"], part["sql_alone"]["seconds"],
                     "its SQL alone (the rest is Dagster's run)", "time", "", None, False))
+
+    step(f"an index added to content_engagement ({size['online_rows']:,} rows, partitioned) while inserts arrive")
+    online = raw["online_index"] = online_index.measure(size["online_rows"])
+    ours, plain = online["online_migration"], online["plain_create_index"]
+    rows.append(Row(f"longest insert while an index is added, {size['online_rows']:,} rows (ms)",
+                    ours["insert_max_ms"], plain["insert_max_ms"],
+                    "a plain CREATE INDEX in a transaction (the old runner)", "latency", "", None, False))
+    rows.append(Row(f"index added to {size['online_rows']:,} partitioned rows under inserts (s)", ours["build_s"],
+                    plain["build_s"], "a plain CREATE INDEX, writers blocked meanwhile", "time", "", None, False))
 
     step("runs launched from the UI of `carnivore dev`" + ("" if size["quick"] else ", and with a process per step"))
     ui = raw["ui_runs"] = ui_runs.launched_from_the_ui(weekly_import.WEEK.isoformat(), not size["quick"])

@@ -7,8 +7,10 @@ import time
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 
 from bench import online_index
+from carnivore_orchestration.cli import main
 from carnivore_orchestration.db import limits as limits_module
 from carnivore_orchestration.db import migrations
 from carnivore_orchestration.db.limits import MigrationLimits
@@ -50,7 +52,7 @@ def test_the_shipped_no_transaction_migration_built_its_indexes_valid(db):
     assert db.execute("SELECT count(*) FROM carnivore_meta.migration_steps").fetchone()[0] == 0
 
 
-def test_a_stop_half_way_resumes_where_it_stopped(db_url, sql_copy):
+def test_a_stop_half_way_resumes_where_it_stopped(db_url, sql_copy, monkeypatch):
     """Statement 2 fails; statement 1 stays applied and is not run again; once the cause
     is gone the run resumes at statement 2 and records the migration."""
     (sql_copy / "0900_online.sql").write_text(
@@ -67,6 +69,10 @@ def test_a_stop_half_way_resumes_where_it_stopped(db_url, sql_copy):
             migrations.migrate(conn, sql_copy, limits=FAST)
         assert migrations.status(conn, sql_copy).steps_done == {900: 2}
         assert [m.version for m in migrations.status(conn, sql_copy).pending] == [900]
+        monkeypatch.setattr("carnivore_orchestration.db.migrations.sql_dir", lambda: sql_copy)
+        monkeypatch.setenv("CARNIVORE_DATABASE_URL", db_url)
+        shown = CliRunner().invoke(main, ["db", "status"])
+        assert "[pending]  0900_online.sql  (stopped after statement 2; `carnivore migrate` resumes it)" in shown.output
         conn.execute("DELETE FROM creators WHERE handle = 'too-long'")
         conn.execute("ALTER TABLE creators ENABLE TRIGGER USER")
         assert [m.version for m in migrations.migrate(conn, sql_copy, limits=FAST)] == [900]

@@ -38,7 +38,8 @@ class MigrationLimits:
     retry_wait_seconds: float = 1.0  # before the first retry; doubles each time
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] = os.environ) -> MigrationLimits:
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> MigrationLimits:
+        environ = os.environ if environ is None else environ
         default = cls()
         retries = environ.get(LOCK_RETRIES_ENV, "").strip()
         if retries and not retries.isdigit():
