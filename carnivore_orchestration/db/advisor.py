@@ -55,14 +55,6 @@ MANAGED_SCHEMAS = [
     "pgbouncer", "pgtle", "pgmq", "repack", "tiger", "topology", "_timescaledb_cache", "_timescaledb_catalog",
     "_timescaledb_config", "_timescaledb_internal",
 ]
-# Findings the project accepts, each with its reason; anything else is reported.
-ACCEPTED = {
-    # Monthly partitions are read only through content_engagement, whose policies apply;
-    # RLS on with no policy closes the partition to anyone who names it directly.
-    "rls_enabled_no_policy": r"^public\.content_engagement_",
-}
-
-
 @dataclass(frozen=True)
 class Finding:
     lint: str
@@ -100,17 +92,9 @@ def exposed_schemas(conn: psycopg.Connection) -> list[str]:
     return schemas or ["public"]
 
 
-def accepted(finding: Finding) -> bool:
-    import re
-
-    pattern = ACCEPTED.get(finding.lint)
-    return pattern is not None and re.search(pattern, finding.object) is not None
-
-
 def problems(findings: list[Finding]) -> list[Finding]:
     """What fails the advisor's bar: any ERROR or WARN, and any unindexed foreign key."""
-    return [f for f in findings
-            if (f.level in ("ERROR", "WARN") or f.lint == "unindexed_foreign_keys") and not accepted(f)]
+    return [f for f in findings if f.level in ("ERROR", "WARN") or f.lint == "unindexed_foreign_keys"]
 
 
 def _array(values: list[str]) -> str:

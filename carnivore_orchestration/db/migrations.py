@@ -156,7 +156,7 @@ def migrate(
             if migration.transactional:
                 duration_ms = _apply(conn, migration, limits)
             else:
-                from carnivore_orchestration.db.online import apply_statements
+                from carnivore_orchestration.db.online import apply_statements  # it imports this module
 
                 duration_ms = apply_statements(conn, migration, limits)
             if on_applied is not None:
