@@ -16,8 +16,9 @@ import platform
 import sys
 import tempfile
 import time
+import traceback
 import warnings
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import psycopg
 from bench import engagement, online_index, partitions, reads, report, synthetic, ui_runs, weekly_import
 from bench.databases import drop_template, fresh_database
 from bench.report import Row
-from bench.server import loopback_server
+from bench.server import MissingTool, loopback_server
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -60,151 +61,163 @@ def run_weekly_import(size: dict) -> dict:
     return results
 
 
-def measure(size: dict, step) -> tuple[list[Row], dict]:
-    rows: list[Row] = []
+def measure(size: dict, step: Steps) -> tuple[list[Row], dict]:
+    rows = step.rows
     raw: dict = {}
 
-    step(f"weekly import: {size['topics']:,} topics + {size['videos']:,} videos, and the newest sample week")
-    imp = raw["weekly_import"] = run_weekly_import(size)
-    rows.append(Row(f"weekly import, {size['topics']:,} topics + {size['videos']:,} videos (s)",
-                    imp["large_ours"]["total_s"], imp["large_row_at_a_time"]["total_s"],
-                    "the blueprint's row-at-a-time import", "time", "< 2 s (its weekly file)", 2.0, True))
-    rows.append(Row("weekly import, peak memory (MB)", imp["large_ours"]["peak_rss_mb"],
-                    imp["large_row_at_a_time"]["peak_rss_mb"], "the blueprint's row-at-a-time import", "memory",
-                    "", None, False))
-    rows.append(Row("weekly import, a bundled sample week (s)", imp["sample_ours"]["total_s"],
-                    imp["sample_row_at_a_time"]["total_s"], "the blueprint's row-at-a-time import", "time",
-                    "< 2 s", 2.0, False))
+    with step(f"weekly import: {size['topics']:,} topics + {size['videos']:,} videos, "
+              "and the newest sample week"):
+        imp = raw["weekly_import"] = run_weekly_import(size)
+        rows.append(Row(f"weekly import, {size['topics']:,} topics + {size['videos']:,} videos (s)",
+                        imp["large_ours"]["total_s"], imp["large_row_at_a_time"]["total_s"],
+                        "the blueprint's row-at-a-time import", "time", "< 2 s (its weekly file)", 2.0, True))
+        rows.append(Row("weekly import, peak memory (MB)", imp["large_ours"]["peak_rss_mb"],
+                        imp["large_row_at_a_time"]["peak_rss_mb"], "the blueprint's row-at-a-time import", "memory",
+                        "", None, False))
+        rows.append(Row("weekly import, a bundled sample week (s)", imp["sample_ours"]["total_s"],
+                        imp["sample_row_at_a_time"]["total_s"], "the blueprint's row-at-a-time import", "time",
+                        "< 2 s", 2.0, False))
 
-    step(f"bulk ingest: {size['ingest']:,} interactions by COPY")
-    ingest = raw["bulk_ingest"] = engagement.bulk_ingest(size["ingest"])
-    rows.append(Row(f"bulk ingest, {size['ingest']:,} interactions (rows/s)", ingest["with_scoring"]["rows_per_s"],
-                    ingest["plain_copy"]["rows_per_s"], "the same COPY without scoring", "rate", "", None, False))
-    rows.append(Row("bulk ingest (rows/s)", ingest["with_scoring"]["rows_per_s"], ingest["bare_copy"]["rows_per_s"],
-                    "the same COPY with no triggers (no audit either)", "rate", "", None, False))
-    rows.append(Row("bulk ingest (rows/s)", ingest["with_scoring"]["rows_per_s"],
-                    ingest["unindexed_copy"]["rows_per_s"], "COPY into an unindexed table (the physical limit)",
-                    "rate", "", None, False))
+    with step(f"bulk ingest: {size['ingest']:,} interactions by COPY"):
+        ingest = raw["bulk_ingest"] = engagement.bulk_ingest(size["ingest"])
+        rows.append(Row(f"bulk ingest, {size['ingest']:,} interactions (rows/s)", ingest["with_scoring"]["rows_per_s"],
+                        ingest["plain_copy"]["rows_per_s"], "the same COPY without scoring", "rate", "", None, False))
+        rows.append(Row("bulk ingest (rows/s)", ingest["with_scoring"]["rows_per_s"], ingest["bare_copy"]["rows_per_s"],
+                        "the same COPY with no triggers (no audit either)", "rate", "", None, False))
+        rows.append(Row("bulk ingest (rows/s)", ingest["with_scoring"]["rows_per_s"],
+                        ingest["unindexed_copy"]["rows_per_s"], "COPY into an unindexed table (the physical limit)",
+                        "rate", "", None, False))
 
-    step(f"scoring {size['trigger']:,} interactions: ours vs the blueprint's per-row trigger")
-    trig = raw["scoring"] = engagement.blueprint_trigger(size["trigger"])
-    rows.append(Row(f"{size['trigger']:,} scored inserts in one COPY (s)", trig["ours"]["seconds"],
-                    trig["blueprint_per_row_trigger"]["seconds"], "the blueprint's per-row trigger", "time",
-                    "", None, True))
+    with step(f"scoring {size['trigger']:,} interactions: ours vs the blueprint's per-row trigger"):
+        trig = raw["scoring"] = engagement.blueprint_trigger(size["trigger"])
+        rows.append(Row(f"{size['trigger']:,} scored inserts in one COPY (s)", trig["ours"]["seconds"],
+                        trig["blueprint_per_row_trigger"]["seconds"], "the blueprint's per-row trigger", "time",
+                        "", None, True))
 
-    step(f"single inserts on an item with {size['history']:,} interactions this week")
-    single = raw["single_insert"] = engagement.single_inserts(size["history"], size["inserts"])
-    for stat in ("p50_ms", "p99_ms"):
-        rows.append(Row(f"engagement insert {stat[:3]} (ms), item with {size['history']:,} this week",
-                        single["with_scoring"][stat], single["plain_insert"][stat], "the insert without scoring",
-                        "latency", "< 50 ms", 50.0, False))
+    with step(f"single inserts on an item with {size['history']:,} interactions this week"):
+        single = raw["single_insert"] = engagement.single_inserts(size["history"], size["inserts"])
+        for stat in ("p50_ms", "p99_ms"):
+            rows.append(Row(f"engagement insert {stat[:3]} (ms), item with {size['history']:,} this week",
+                            single["with_scoring"][stat], single["plain_insert"][stat], "the insert without scoring",
+                            "latency", "< 50 ms", 50.0, False))
 
-    step("score freshness: insert, then read the new counts from another connection")
-    fresh = raw["freshness"] = engagement.freshness(size["history"], size["fresh"])
-    for stat in ("p50_ms", "p99_ms"):
-        rows.append(Row(f"score freshness after an insert {stat[:3]} (ms)", fresh["ours"][stat],
-                        fresh["blueprint_per_row_trigger"][stat], "the blueprint's per-row trigger", "latency",
-                        "< 1 s", 1000.0, True))
+    with step("score freshness: insert, then read the new counts from another connection"):
+        fresh = raw["freshness"] = engagement.freshness(size["history"], size["fresh"])
+        for stat in ("p50_ms", "p99_ms"):
+            rows.append(Row(f"score freshness after an insert {stat[:3]} (ms)", fresh["ours"][stat],
+                            fresh["blueprint_per_row_trigger"][stat], "the blueprint's per-row trigger", "latency",
+                            "< 1 s", 1000.0, True))
 
-    step(f"hourly re-rank over {size['candidates']:,} current items")
-    rr = raw["rerank"] = engagement.rerank(size["candidates"])
-    rows.append(Row(f"hourly re-rank, {size['candidates']:,} items (s)", rr["ours"]["seconds"],
-                    rr["blueprint_style"]["seconds"], "the blueprint's per-item recount and UPDATE", "time",
-                    "< 1 s", 1.0, True))
+    with step(f"hourly re-rank over {size['candidates']:,} current items"):
+        rr = raw["rerank"] = engagement.rerank(size["candidates"])
+        rows.append(Row(f"hourly re-rank, {size['candidates']:,} items (s)", rr["ours"]["seconds"],
+                        rr["blueprint_style"]["seconds"], "the blueprint's per-item recount and UPDATE", "time",
+                        "< 1 s", 1.0, True))
 
-    step(f"homepage reads with pgbench over 127.0.0.1 at {', '.join(map(str, size['levels']))} clients")
-    conc = raw["homepage_reads"] = reads.concurrency(size["levels"], size["seconds"])
-    for clients in map(str, size["levels"]):
-        ours, base = conc["homepage_grid"][clients], conc["blueprint_base_table"][clients]
-        target, limit = ("< 5 ms (the view)", 5.0) if clients == "1" else ("< 100 ms (homepage)", 100.0)
-        rows.append(Row(f"homepage read, {clients} client(s), p50 (ms)", ours["p50_ms"], base["p50_ms"],
-                        "the blueprint's query on bento_grid_items", "latency", target, limit, False))
-        rows.append(Row(f"homepage read, {clients} client(s), p99 (ms)", ours["p99_ms"], base["p99_ms"],
-                        "the blueprint's query on bento_grid_items", "latency", target, limit, False))
-        rows.append(Row(f"homepage reads, {clients} client(s) (transactions/s)", ours["tps"], base["tps"],
-                        "the blueprint's query on bento_grid_items", "rate", "", None, False))
+    with step(f"homepage reads with pgbench over 127.0.0.1 at {', '.join(map(str, size['levels']))} clients"):
+        conc = raw["homepage_reads"] = reads.concurrency(size["levels"], size["seconds"])
+        for clients in map(str, size["levels"]):
+            ours, base = conc["homepage_grid"][clients], conc["blueprint_base_table"][clients]
+            target, limit = ("< 5 ms (the view)", 5.0) if clients == "1" else ("< 100 ms (homepage)", 100.0)
+            rows.append(Row(f"homepage read, {clients} client(s), p50 (ms)", ours["p50_ms"], base["p50_ms"],
+                            "the blueprint's query on bento_grid_items", "latency", target, limit, False))
+            rows.append(Row(f"homepage read, {clients} client(s), p99 (ms)", ours["p99_ms"], base["p99_ms"],
+                            "the blueprint's query on bento_grid_items", "latency", target, limit, False))
+            rows.append(Row(f"homepage reads, {clients} client(s) (transactions/s)", ours["tps"], base["tps"],
+                            "the blueprint's query on bento_grid_items", "rate", "", None, False))
 
     clients, rate = size["pool_clients"], size["pool_rate"]
-    step(f"{clients:,} clients through pgbouncer ({size['pool_size']} server connections) and directly")
-    try:
+    with step(f"{clients:,} clients through pgbouncer ({size['pool_size']} server connections) and directly"):
         pool = raw["pooled"] = reads.pooled(clients, size["pool_size"], size["pool_seconds"], rate,
                                             flat_out=not size["quick"])
-    except (FileNotFoundError, RuntimeError) as exc:
-        # A missing pgbouncer, or a pgbench run that processed nothing: said here and in
-        # the raw results, and every other figure is still measured.
-        first_line = str(exc).strip().splitlines()[0]
-        print(f"    not measured: {first_line}", flush=True)
-        pool = raw["pooled"] = {"error": str(exc)}
-    for stat in ("p50_ms", "p99_ms") if "error" not in pool else ():
-        rows.append(Row(f"{clients:,} clients at {rate:,} reads/s via pgbouncer, {stat[:3]} (ms)",
-                        pool["pgbouncer"][stat], pool["direct"][stat], f"{clients:,} direct connections", "latency",
-                        "1,000+ users, < 100 ms", 100.0, stat == "p99_ms"))
-    if "pgbouncer_flat_out" in pool:
-        rows.append(Row(f"{clients:,} clients flat out via pgbouncer (transactions/s)",
-                        pool["pgbouncer_flat_out"]["tps"], pool["direct_flat_out"]["tps"],
-                        f"{clients:,} direct connections", "rate", "", None, False))
+        for stat in ("p50_ms", "p99_ms"):
+            rows.append(Row(f"{clients:,} clients at {rate:,} reads/s via pgbouncer, {stat[:3]} (ms)",
+                            pool["pgbouncer"][stat], pool["direct"][stat], f"{clients:,} direct connections", "latency",
+                            "1,000+ users, < 100 ms", 100.0, stat == "p99_ms"))
+        if "pgbouncer_flat_out" in pool:
+            rows.append(Row(f"{clients:,} clients flat out via pgbouncer (transactions/s)",
+                            pool["pgbouncer_flat_out"]["tps"], pool["direct_flat_out"]["tps"],
+                            f"{clients:,} direct connections", "rate", "", None, False))
 
-    step("readers (16 clients) while homepage_grid is refreshed every 50 ms")
-    ref = raw["refresh"] = reads.during_refresh(16, size["seconds"])
-    rows.append(Row("readers' p99 during a refresh (ms)", ref["concurrently"]["during_p99_ms"],
-                    ref["plain"]["during_p99_ms"], "plain REFRESH (all the blueprint's view allows)", "latency",
-                    "", None, False))
-    rows.append(Row("readers' p99 during a refresh (ms)", ref["concurrently"]["during_p99_ms"],
-                    ref["no_refresh"]["p99_ms"], "the same readers, no refresh", "latency", "", None, False))
-    rows.append(Row("homepage_grid refresh under 16 readers, p99 (ms)", ref["concurrently"]["refresh_p99_ms"],
-                    ref["plain"]["refresh_p99_ms"], "plain REFRESH", "time", "< 200 ms", 200.0, False))
+    with step("readers (16 clients) while homepage_grid is refreshed every 50 ms"):
+        ref = raw["refresh"] = reads.during_refresh(16, size["seconds"])
+        rows.append(Row("readers' p99 during a refresh (ms)", ref["concurrently"]["during_p99_ms"],
+                        ref["plain"]["during_p99_ms"], "plain REFRESH (all the blueprint's view allows)", "latency",
+                        "", None, False))
+        rows.append(Row("readers' p99 during a refresh (ms)", ref["concurrently"]["during_p99_ms"],
+                        ref["no_refresh"]["p99_ms"], "the same readers, no refresh", "latency", "", None, False))
+        rows.append(Row("homepage_grid refresh under 16 readers, p99 (ms)", ref["concurrently"]["refresh_p99_ms"],
+                        ref["plain"]["refresh_p99_ms"], "plain REFRESH", "time", "< 200 ms", 200.0, False))
 
-    step("get_personalized_grid")
-    pg = raw["personalized"] = engagement.personalized(size["reads"])
-    for stat in ("p50_ms", "p99_ms"):
-        rows.append(Row(f"get_personalized_grid {stat[:3]} (ms)", pg["personalized"][stat], pg["homepage_grid"][stat],
-                        "a plain homepage_grid read", "latency", "< 150 ms", 150.0, False))
+    with step("get_personalized_grid"):
+        pg = raw["personalized"] = engagement.personalized(size["reads"])
+        for stat in ("p50_ms", "p99_ms"):
+            rows.append(Row(f"get_personalized_grid {stat[:3]} (ms)", pg["personalized"][stat],
+                            pg["homepage_grid"][stat], "a plain homepage_grid read", "latency", "< 150 ms", 150.0,
+                            False))
 
-    step(f"monthly partition job, {size['partition_rows']:,} rows of the month waiting in DEFAULT")
-    part = raw["partitions"] = partitions.monthly_job(size["partition_rows"])
-    rows.append(Row(f"monthly partition job, {size['partition_rows']:,} rows moved (s)",
-                    part["dagster_job"]["seconds"], part["sql_alone"]["seconds"],
-                    "its SQL alone (the rest is Dagster's run)", "time", "", None, False))
+    with step(f"monthly partition job, {size['partition_rows']:,} rows of the month waiting in DEFAULT"):
+        part = raw["partitions"] = partitions.monthly_job(size["partition_rows"])
+        rows.append(Row(f"monthly partition job, {size['partition_rows']:,} rows moved (s)",
+                        part["dagster_job"]["seconds"], part["sql_alone"]["seconds"],
+                        "its SQL alone (the rest is Dagster's run)", "time", "", None, False))
 
-    step(f"an index added to content_engagement ({size['online_rows']:,} rows, partitioned) while inserts arrive")
-    online = raw["online_index"] = online_index.measure(size["online_rows"])
-    ours, plain = online["online_migration"], online["plain_create_index"]
-    rows.append(Row(f"longest insert while an index is added, {size['online_rows']:,} rows (ms)",
-                    ours["insert_max_ms"], plain["insert_max_ms"],
-                    "a plain CREATE INDEX in a transaction (the old runner)", "latency", "", None, False))
-    rows.append(Row(f"index added to {size['online_rows']:,} partitioned rows under inserts (s)", ours["build_s"],
-                    plain["build_s"], "a plain CREATE INDEX, writers blocked meanwhile", "time", "", None, False))
+    with step(f"an index added to content_engagement ({size['online_rows']:,} rows, partitioned) "
+              "while inserts arrive"):
+        online = raw["online_index"] = online_index.measure(size["online_rows"])
+        ours, plain = online["online_migration"], online["plain_create_index"]
+        rows.append(Row(f"longest insert while an index is added, {size['online_rows']:,} rows (ms)",
+                        ours["insert_max_ms"], plain["insert_max_ms"],
+                        "a plain CREATE INDEX in a transaction (the old runner)", "latency", "", None, False))
+        rows.append(Row(f"index added to {size['online_rows']:,} partitioned rows under inserts (s)", ours["build_s"],
+                        plain["build_s"], "a plain CREATE INDEX, writers blocked meanwhile", "time", "", None, False))
 
-    step("runs launched from the UI of `carnivore dev`" + ("" if size["quick"] else ", and with a process per step"))
-    ui = raw["ui_runs"] = ui_runs.launched_from_the_ui(weekly_import.WEEK.isoformat(), not size["quick"])
-    ours = ui["in_process"]
-    rows.append(Row("`carnivore dev`: start until the UI answers (s)", ours["server_start_s"],
-                    ui["definitions_load_s"], "one process importing the definitions", "time", "", None, False))
-    for job, label in (("weekly_import_job", "weekly import"), ("hourly_rerank_job", "re-rank"),
-                       ("maintenance_job", "maintenance")):
-        rows.append(Row(f"UI-launched {label}, run start to end (s)", ours[job]["run_s"], ours[job]["steps_s"],
-                        "its steps' own time in that run", "time", "", None, False))
-        if "multiprocess" in ui:
-            rows.append(Row(f"UI-launched {label}, launch to finish (s)", ours[job]["launch_to_end_s"],
-                            ui["multiprocess"][job]["launch_to_end_s"], "a process per step (Dagster's default)",
-                            "time", "", None, False))
-    step()
+    with step("runs launched from the UI of `carnivore dev`"
+              + ("" if size["quick"] else ", and with a process per step")):
+        ui = raw["ui_runs"] = ui_runs.launched_from_the_ui(weekly_import.WEEK.isoformat(), not size["quick"])
+        ours = ui["in_process"]
+        rows.append(Row("`carnivore dev`: start until the UI answers (s)", ours["server_start_s"],
+                        ui["definitions_load_s"], "one process importing the definitions", "time", "", None, False))
+        for job, label in (("weekly_import_job", "weekly import"), ("hourly_rerank_job", "re-rank"),
+                           ("maintenance_job", "maintenance")):
+            rows.append(Row(f"UI-launched {label}, run start to end (s)", ours[job]["run_s"], ours[job]["steps_s"],
+                            "its steps' own time in that run", "time", "", None, False))
+            if "multiprocess" in ui:
+                rows.append(Row(f"UI-launched {label}, launch to finish (s)", ours[job]["launch_to_end_s"],
+                                ui["multiprocess"][job]["launch_to_end_s"], "a process per step (Dagster's default)",
+                                "time", "", None, False))
     return rows, raw
 
 
+
+
 class Steps:
-    """Prints each step as it starts, with how long the one before it took."""
+    """Each step of the bench, printed as it starts with how long it took. A step that
+    cannot run here (a tool missing) or that fails is reported in its row of the table
+    and the next step runs; failures make the run's exit status 1 at the end."""
 
     def __init__(self):
-        self.last = None
+        self.rows: list[Row] = []
+        self.failed: list[str] = []
 
-    def __call__(self, title: str | None = None) -> None:
-        now = time.perf_counter()
-        if self.last is not None:
-            print(f"  ({now - self.last:.1f} s)", flush=True)
-        self.last = now
-        if title is not None:
-            print(f"- {title}", flush=True)
+    @contextmanager
+    def __call__(self, title: str):
+        print(f"- {title}", flush=True)
+        started = time.perf_counter()
+        try:
+            yield
+        except MissingTool as exc:
+            self._not_measured(title, f"skipped: {exc}")
+        except Exception as exc:  # reported in its row; the other steps still run
+            traceback.print_exc()
+            first = (str(exc).strip().splitlines() or [""])[0]
+            self._not_measured(title, f"failed: {type(exc).__name__}: {first}".rstrip(": "))
+            self.failed.append(title)
+        print(f"  ({time.perf_counter() - started:.1f} s)", flush=True)
+
+    def _not_measured(self, title: str, reason: str) -> None:
+        print(f"    {reason}", flush=True)
+        self.rows.append(Row.not_measured(title, reason))
 
 
 def machine(url: str) -> dict:
@@ -256,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             check_connections(url, size["pool_clients"])
         try:
-            rows, raw = measure(size, Steps())
+            steps = Steps()
+            rows, raw = measure(size, steps)
             about = machine(url)
         finally:
             drop_template()
@@ -282,8 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     failing = report.inverted(result)
     if failing:
         print(f"FAIL: no longer better than the blueprint's design: {'; '.join(failing)}", file=sys.stderr)
-        return 1
-    return 0
+    if steps.failed:
+        print(f"FAIL: {len(steps.failed)} step(s) failed: {'; '.join(steps.failed)}", file=sys.stderr)
+    return 1 if failing or steps.failed else 0
 
 
 if __name__ == "__main__":

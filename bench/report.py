@@ -23,6 +23,11 @@ class Row:
     target: str            # the blueprint's target, in words ("" when it sets none)
     limit: float | None    # that target as a bound on `ours` (below it, or above it for rates)
     must_beat: bool        # the baseline is the blueprint's design: ours must beat it
+    note: str = ""         # set when the figure could not be measured: why ("skipped: needs pgbouncer")
+
+    @classmethod
+    def not_measured(cls, step: str, reason: str) -> Row:
+        return cls(step, 0.0, 0.0, "", "time", "", None, False, note=reason)
 
     def ratio(self) -> str:
         if max(self.ours, self.baseline) < 1.05 * min(self.ours, self.baseline):
@@ -62,6 +67,9 @@ def markdown(report: dict) -> str:
     ]
     for data in report["table"]:
         row = Row(**data)
+        if row.note:
+            lines.append(f"| {row.figure} | – | – | | {row.note} | | |")
+            continue
         met = {True: "yes", False: "**no**", None: ""}[row.meets_target()]
         lines.append(f"| {row.figure} | {number(row.ours)} | {number(row.baseline)} | {row.baseline_is} |"
                      f" {row.ratio()} | {row.target} | {met} |")
@@ -74,7 +82,8 @@ def rows_as_data(rows: list[Row]) -> list[dict]:
 
 def inverted(report: dict) -> list[str]:
     """Figures where ours no longer beats the blueprint's design: the only failure."""
-    return [data["figure"] for data in report["table"] if data["must_beat"] and not Row(**data).beats_baseline()]
+    return [data["figure"] for data in report["table"]
+            if data["must_beat"] and not data.get("note") and not Row(**data).beats_baseline()]
 
 
 def update_readme(report: dict, readme: Path = README) -> None:

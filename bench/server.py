@@ -80,6 +80,10 @@ def loopback_server():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+class MissingTool(RuntimeError):
+    """A program a benchmark needs is not installed: its figures are skipped, not failed."""
+
+
 def pgbouncer_path() -> str | None:
     # Debian installs it in /usr/sbin, which is not on every user's PATH.
     return shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
@@ -94,7 +98,7 @@ def pgbouncer(host: str, port: int, database: str, pool_size: int, max_clients: 
     server connections between transactions."""
     executable = pgbouncer_path()
     if executable is None:
-        raise FileNotFoundError("pgbouncer is not installed (Debian: apt-get install pgbouncer)")
+        raise MissingTool("needs pgbouncer (Debian: apt-get install pgbouncer)")
     user = service_user()
     folder = Path(tempfile.mkdtemp(prefix="carnivore-pgbouncer-"))
     folder.chmod(0o755)

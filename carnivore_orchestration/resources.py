@@ -16,6 +16,7 @@ from pydantic import Field
 
 from carnivore_orchestration.alerts.settings import ENVIRONMENT as ALERT_ENVIRONMENT
 from carnivore_orchestration.alerts.settings import AlertSettings
+from carnivore_orchestration.content.loading import Limits
 from carnivore_orchestration.db.connection import connect, database_url, redact
 from carnivore_orchestration.db.faults import is_transient, retry_wait
 from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
@@ -62,9 +63,14 @@ class ContentSource(dg.ConfigurableResource):
     """Where the analysis publishes its weekly files, `YYYY-MM-DD.json` after each week's Monday."""
 
     directory: str = Field(default=str(BUNDLED_CONTENT_DIR), description="Folder of the weekly files.")
+    max_megabytes: float = Field(default=Limits.max_megabytes,
+                                 description="A larger file is refused before it is read (memory stays bounded).")
 
     def path_for(self, week: date) -> Path:
         return Path(self.directory).expanduser() / f"{week.isoformat()}.json"
+
+    def limits(self) -> Limits:
+        return Limits(max_megabytes=self.max_megabytes)
 
 
 class AlertsResource(dg.ConfigurableResource):
@@ -102,6 +108,7 @@ def resources_from_environment() -> dict[str, dg.ConfigurableResource]:
         "postgres": PostgresResource(url=_from_env("CARNIVORE_DATABASE_URL"),
                                      transient_retries=_from_env("CARNIVORE_DB_RETRIES", 3, int),
                                      retry_delay=_from_env("CARNIVORE_DB_RETRY_SECONDS", 2.0, float)),
-        "content": ContentSource(directory=_from_env("CARNIVORE_CONTENT_DIR", str(BUNDLED_CONTENT_DIR))),
+        "content": ContentSource(directory=_from_env("CARNIVORE_CONTENT_DIR", str(BUNDLED_CONTENT_DIR)),
+                                 max_megabytes=_from_env("CARNIVORE_CONTENT_MAX_MB", Limits.max_megabytes, float)),
         "alerts": AlertsResource(**alerts),
     }

@@ -123,3 +123,51 @@ def test_pgbouncer_serves_many_clients_on_a_few_server_connections(db_url):
         finally:
             for client in clients:
                 client.close()
+
+
+def test_a_missing_tool_skips_its_step_in_its_row_and_the_next_step_runs():
+    from bench.__main__ import Steps
+    from bench.server import MissingTool
+
+    steps = Steps()
+    with steps("1,000 clients through pgbouncer"):
+        raise MissingTool("needs pgbouncer (Debian: apt-get install pgbouncer)")
+    with steps("pgbench through a pool that processed nothing"):
+        pgbench.parse_tps("number of transactions actually processed: 0\n")
+    ran = []
+    with steps("the next step"):
+        ran.append(True)
+    assert ran == [True]
+    assert [(r.figure, r.note) for r in steps.rows] == [
+        ("1,000 clients through pgbouncer", "skipped: needs pgbouncer (Debian: apt-get install pgbouncer)"),
+        ("pgbench through a pool that processed nothing", "failed: RuntimeError: pgbench printed no tps")]
+    assert steps.failed == ["pgbench through a pool that processed nothing"]  # a skip is not a failure
+    table = report.markdown({"quick": True, "when": "2026-11-23", "elapsed_s": 60, "table": report.rows_as_data(
+        steps.rows), "machine": {"cpus": 2, "memory_gib": 4, "processor": "x", "platform": "p", "server": "s",
+                                  "python": "3.11"}})
+    assert "| 1,000 clients through pgbouncer | – | – | | skipped: needs pgbouncer" in table
+    assert report.inverted({"table": report.rows_as_data([Row.not_measured("x", "skipped: y")])}) == []
+
+
+def test_without_pgbouncer_the_pooled_step_is_a_missing_tool(db_url, monkeypatch):
+    from bench import databases, reads, server
+    from bench.server import MissingTool
+
+    monkeypatch.setattr(server, "pgbouncer_path", lambda: None)
+    monkeypatch.setenv("CARNIVORE_DATABASE_URL", db_url)
+    try:
+        with pytest.raises(MissingTool, match="needs pgbouncer"):
+            reads.pooled(10, 2, 1, 10, flat_out=False)
+    finally:
+        databases.drop_template()
+
+
+def test_the_command_runs_the_bench_from_a_checkout(monkeypatch):
+    from click.testing import CliRunner
+
+    from carnivore_orchestration.cli import main
+
+    seen = []
+    monkeypatch.setattr("bench.__main__.main", lambda argv: seen.append(argv) or 0)
+    result = CliRunner().invoke(main, ["bench", "--quick"])
+    assert result.exit_code == 0 and seen == [["--quick"]]

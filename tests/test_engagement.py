@@ -319,7 +319,9 @@ def test_rerank_and_bulk_loads_run_side_by_side_without_deadlock(imported, db_ur
             errors_seen.append(exc)
 
     threads = [threading.Thread(target=work, args=(rebuild_grid,)) for _ in range(2)]
-    threads += [threading.Thread(target=work, args=(lambda conn: load_engagement(conn, path),)) for _ in range(2)]
+    # The same file six times: on purpose here (forced), the point is the locking.
+    threads += [threading.Thread(target=work, args=(lambda conn: load_engagement(conn, path, force=True),))
+                for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -18,12 +18,14 @@ def engagement() -> None:
 @engagement.command("load")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--shift-to-now", is_flag=True, help="Move all timestamps so that the newest is now (replay).")
-def engagement_load(path: Path, shift_to_now: bool) -> None:
-    """Bulk-load interactions (CSV with a header, or .jsonl) with COPY: all or nothing."""
+@click.option("--force", is_flag=True, help="Load a file that was loaded before (its interactions count again).")
+def engagement_load(path: Path, shift_to_now: bool, force: bool) -> None:
+    """Bulk-load interactions (CSV with a header, or .jsonl) with COPY: all or nothing,
+    and each file once unless forced."""
     from carnivore_orchestration.engagement.loading import load_engagement
 
     with fail_cleanly(), connect(database_url(), autocommit=True) as conn, progress_bar(f"loading {path.name}") as bar:
-        result = load_engagement(conn, path, shift_to_now, bar)
+        result = load_engagement(conn, path, shift_to_now, bar, force=force)
     click.echo(f"Loaded {result.rows:,} interactions from {path}.")
 
 

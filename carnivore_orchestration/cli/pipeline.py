@@ -51,9 +51,10 @@ def import_command(path: Path, week: date | None) -> None:
     """Import one analyzed_content.json through Dagster, as the weekly schedule would."""
     from carnivore_orchestration.cli.runs import weekly_import
     from carnivore_orchestration.content.loading import load_week, monday_of
+    from carnivore_orchestration.resources import resources_from_environment
 
     with fail_cleanly():
-        content = load_week(path.resolve(), week)
+        content = load_week(path.resolve(), week, resources_from_environment()["content"].limits())
         if week is None:
             if content.analysis_date is None:
                 raise click.ClickException(f"{path}: no analysis_date in the file: give --week YYYY-MM-DD")

@@ -25,6 +25,17 @@ class ContentError(ValueError):
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What a week's file may be, checked before it is read or validated. A week is
+    normally well under 1 MB and five levels deep (the project's synthetic big week,
+    3,000 topics and 20,000 videos, is 6 MB); parsed, a JSON file takes ten times its
+    size in memory, so the size limit is what keeps an import within its memory."""
+
+    max_megabytes: float = 16.0
+    max_depth: int = 32
+
+
+@dataclass(frozen=True)
 class TopicRow:
     name: str
     slug: str
@@ -71,11 +82,12 @@ def monday_of(day: date | datetime) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def load_week(path: Path, week: date | None = None) -> WeekContent:
+def load_week(path: Path, week: date | None = None, limits: Limits | None = None) -> WeekContent:
     """Read and validate a week's file. If `week` is given, the file's analysis_date
     (when it has one) must fall in that week."""
-    raw_bytes = _read(path)
-    document = _parse_json(path, raw_bytes)
+    limits = limits or Limits()
+    raw_bytes = _read(path, limits)
+    document = _parse_json(path, raw_bytes, limits)
     raw = raw_bytes.decode("utf-8")
     shape = "nested" if "analysis" in document else "flat"
     model = NestedDocument if shape == "nested" else FlatDocument
@@ -115,8 +127,13 @@ def load_week(path: Path, week: date | None = None) -> WeekContent:
     )
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path, limits: Limits) -> bytes:
     try:
+        size = path.stat().st_size
+        if size > limits.max_megabytes * 1e6:  # refused before a byte is read
+            raise ContentError(
+                f"{path}: the file is {size / 1e6:,.1f} MB, more than the {limits.max_megabytes:g} MB a week's file "
+                "may be (CARNIVORE_CONTENT_MAX_MB); nothing was read")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ContentError(f"{path}: no such file") from None
@@ -127,13 +144,16 @@ def _read(path: Path) -> bytes:
     return raw
 
 
-def _parse_json(path: Path, raw: bytes) -> dict:
+def _parse_json(path: Path, raw: bytes, limits: Limits) -> dict:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ContentError(f"{path}: not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x})") from None
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise ContentError(f"{path}: nested deeper than the JSON parser goes (the limit is {limits.max_depth} "
+                           "levels)") from None
     except json.JSONDecodeError as exc:
         start = text.lstrip()[:40].replace("\n", " ")
         raise ContentError(
@@ -141,10 +161,28 @@ def _parse_json(path: Path, raw: bytes) -> dict:
         ) from None
     if not isinstance(document, dict):
         raise ContentError(f"{path}: (top level): expected a JSON object, got {_json_type(document)}")
+    too_deep = _deeper_than(document, limits.max_depth)
+    if too_deep is not None:
+        raise ContentError(f"{path}: {too_deep}: nested more than {limits.max_depth} levels deep")
     where = nul_path(document)
     if where is not None:
         raise ContentError(f"{path}: {where}: contains a NUL character (\\u0000), which PostgreSQL text cannot hold")
     return document
+
+
+def _deeper_than(document, depth: int) -> str | None:
+    """The JSON path of the first value nested deeper than `depth`, or None. Iterative:
+    the validation that follows recurses, and must only ever see shallow documents."""
+    stack = [(document, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > depth:
+            return _json_path(path)
+        if isinstance(value, dict):
+            stack.extend((item, (*path, key)) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, (*path, index)) for index, item in enumerate(value))
+    return None
 
 
 def nul_path(value, path: tuple = ()) -> str | None:

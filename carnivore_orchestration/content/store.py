@@ -100,7 +100,13 @@ def write_week(conn: psycopg.Connection, week: date, content: WeekContent) -> We
             for v in content.videos
         ])
         # In the same transaction: no event without its data, no data without its event.
-        alerts = conn.execute("SELECT private.record_trend_spikes(%s)", [week]).fetchone()[0]
+        # Spikes are judged for the newest week against the week before it, whichever
+        # file arrived last: an older week landing after a newer one (a backfill, or two
+        # imports at once committing out of order) re-evaluates the newest week and
+        # queues what it now shows (a jump over the week that just arrived), each event
+        # once by its key. The older week itself pages nobody.
+        alerts = conn.execute("SELECT private.record_trend_spikes(max(week)) FROM public.analyzed_content_weeks"
+                              ).fetchone()[0]
         return WeekWrite(week, "replaced" if previous else "imported", alerts, topics, videos, creators)
 
 

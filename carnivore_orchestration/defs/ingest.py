@@ -44,7 +44,7 @@ def weekly_content(context: dg.AssetExecutionContext, config: WeeklyContentConfi
     week = date.fromisoformat(context.partition_key)
     path = Path(config.source_path) if config.source_path else content.path_for(week)
     try:
-        document = load_week(path, week)
+        document = load_week(path, week, content.limits())
     except ContentError as exc:
         # Bad input will not get better by retrying: fail once, clearly, with nothing written.
         raise dg.Failure(description=str(exc), allow_retries=False) from None

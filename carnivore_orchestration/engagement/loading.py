@@ -3,11 +3,17 @@
 Every row is validated before anything is written; then all rows go in with one COPY in
 one transaction, so a load is all or nothing. The statement-level triggers then audit
 the rows and fold them into the scoring buckets once for the whole load.
+
+The same transaction records the file's SHA-256 in `carnivore_meta.engagement_loads`.
+A load killed part way leaves neither rows nor record, so running it again is safe; a
+file that was loaded is refused when it comes again (a retry after a success would
+count every interaction twice) unless the load is forced.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -73,6 +79,7 @@ class Interaction(BaseModel):
 class LoadResult:
     rows: int
     path: Path
+    sha256: str
 
 
 def read_interactions(path: Path, now: datetime, lines: list[int] | None = None) -> list[Interaction]:
@@ -143,16 +150,19 @@ def load_engagement(
     path: Path,
     shift_to_now: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    force: bool = False,
 ) -> LoadResult:
     """Validate `path`, then COPY every row in one transaction. `shift_to_now` moves all
     timestamps so that the newest is now (to replay a recorded week as if it were live).
-    `progress(done, total)` is called as rows are sent."""
+    `progress(done, total)` is called as rows are sent. A file already loaded is refused
+    unless `force`."""
     try:
         with conn.transaction(), conn.cursor() as cursor:
             # The transaction's now(): what the CHECK compares with, and the default.
             now = conn.execute("SELECT now()").fetchone()[0]
             lines: list[int] = []
             rows = read_interactions(path, now, lines)
+            digest = _claim(conn, path, len(rows), force)
             shift = timedelta(0)
             if shift_to_now:
                 newest = max((row.created_at for row in rows if row.created_at is not None), default=None)
@@ -173,4 +183,26 @@ def load_engagement(
         where = f"line {lines[int(match[1]) - 1]}: " if match and int(match[1]) <= len(lines) else ""
         detail = f" ({exc.diag.message_detail})" if exc.diag.message_detail else ""
         raise EngagementError(f"{path}: {where}{exc.diag.message_primary}{detail}; nothing was loaded") from None
-    return LoadResult(rows=len(rows), path=path)
+    return LoadResult(rows=len(rows), path=path, sha256=digest)
+
+
+def _claim(conn: psycopg.Connection, path: Path, rows: int, force: bool) -> str:
+    """Record this load of the file, or refuse a file already loaded. Two loads of the
+    same file at once take turns on a lock keyed by its hash, so the second sees the
+    first's record once the first commits."""
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [digest])
+    earlier = conn.execute(
+        "SELECT loaded_at, rows, file_name, count(*) OVER () FROM carnivore_meta.engagement_loads"
+        " WHERE sha256 = %s ORDER BY loaded_at LIMIT 1", [digest]).fetchone()
+    if earlier is not None and not force:
+        loaded_at, earlier_rows, name, times = earlier
+        again = f", and {times - 1} time(s) since" if times > 1 else ""
+        raise EngagementError(
+            f"{path}: this file (sha256 {digest[:12]}) was already loaded on "
+            f"{loaded_at:%Y-%m-%d %H:%M:%S %Z} as {name} ({earlier_rows:,} interactions){again}; nothing was "
+            "loaded. Loading it again would count every interaction twice: pass --force if that is meant")
+    conn.execute("INSERT INTO carnivore_meta.engagement_loads (sha256, file_name, rows, forced)"
+                 " VALUES (%s, %s, %s, %s)", [digest, path.name, rows, earlier is not None])
+    return digest

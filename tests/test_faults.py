@@ -1,0 +1,231 @@
+"""Faults, proven against a real server: a bulk load of interactions killed part way,
+then retried; input too large or too deep for memory; imports at the same time and in
+any order."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from datetime import date
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from conftest import _database
+
+from carnivore_orchestration.cli import main
+from carnivore_orchestration.content.loading import ContentError, Limits, load_week
+from carnivore_orchestration.content.store import write_week
+from carnivore_orchestration.engagement.loading import EngagementError, load_engagement
+from carnivore_orchestration.homepage.grid import rebuild_grid
+from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
+
+
+def _csv(path, rows: int):
+    lines = ["content_type,content_id,interaction_type,sentiment,sentiment_score,user_id"]
+    lines += [f"trending_topic,{i % 300 + 1},view,positive,," for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _counts(db) -> tuple[int, int]:
+    return db.execute("SELECT (SELECT count(*) FROM content_engagement),"
+                      " (SELECT count(*) FROM carnivore_meta.engagement_loads)").fetchone()
+
+
+def test_a_file_loaded_once_is_refused_again_unless_forced(db, tmp_path):
+    path = _csv(tmp_path / "week.csv", 50)
+    first = load_engagement(db, path)
+    assert _counts(db) == (50, 1)
+    with pytest.raises(EngagementError, match=rf"week.csv: this file \(sha256 {first.sha256[:12]}\) was already loaded"
+                                              r" on .* as week.csv \(50 interactions\); nothing was loaded.*--force"):
+        load_engagement(db, path)
+    copy = tmp_path / "renamed.csv"  # the same bytes under another name are the same file
+    copy.write_bytes(path.read_bytes())
+    with pytest.raises(EngagementError, match="was already loaded"):
+        load_engagement(db, copy)
+    assert _counts(db) == (50, 1)
+    load_engagement(db, copy, force=True)
+    assert _counts(db) == (100, 2)
+    assert db.execute("SELECT file_name, forced FROM carnivore_meta.engagement_loads ORDER BY id").fetchall() == [
+        ("week.csv", False), ("renamed.csv", True)]
+    with pytest.raises(EngagementError, match=r"\(50 interactions\), and 1 time\(s\) since"):
+        load_engagement(db, path)
+
+
+def _load(db_url, path, *extra):
+    return subprocess.Popen([sys.executable, "-m", "carnivore_orchestration.cli", "engagement", "load", str(path),
+                             *extra], env={**os.environ, "CARNIVORE_DATABASE_URL": db_url},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _copy_backend(db) -> int | None:
+    row = db.execute("SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY content_engagement%%'"
+                     " AND pid <> pg_backend_pid()").fetchone()
+    return row[0] if row else None
+
+
+@pytest.mark.slow
+def test_a_load_killed_during_its_copy_commits_nothing_and_its_retry_counts_once(db, db_url, tmp_path):
+    path = _csv(tmp_path / "big.csv", 200_000)
+    load = _load(db_url, path)
+    deadline = time.monotonic() + 120
+    while _copy_backend(db) is None:
+        assert load.poll() is None, load.communicate()
+        assert time.monotonic() < deadline, "the load never reached its COPY"
+        time.sleep(0.01)
+    load.send_signal(signal.SIGKILL)
+    load.wait()
+    while _copy_backend(db) is not None:  # the server notices the client is gone and rolls back
+        time.sleep(0.05)
+    assert _counts(db) == (0, 0)
+
+    retry = _load(db_url, path)
+    out, err = retry.communicate(timeout=300)
+    assert retry.returncode == 0, err
+    assert "Loaded 200,000 interactions" in out
+    assert _counts(db) == (200_000, 1)
+
+    again = _load(db_url, path)
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 1
+    assert "was already loaded" in err and "Traceback" not in err
+    assert _counts(db) == (200_000, 1)
+
+
+def _padded_week(path, megabytes: float):
+    """A valid week whose one topic carries `megabytes` of description."""
+    document = {"analysis_date": "2026-11-16T10:00:00Z",
+                "trending_topics": [{"topic": "Butter", "engagement_score": 50, "description": "x" * int(megabytes * 1e6)}]}
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_a_50_mb_file_is_refused_before_it_is_read(tmp_path):
+    path = _padded_week(tmp_path / "2026-11-16.json", 50)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ContentError, match=r"2026-11-16.json: the file is 50.0 MB, more than the 16 MB a week's"
+                                               r" file may be \(CARNIVORE_CONTENT_MAX_MB\); nothing was read"):
+            load_week(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000  # not one of its 50 MB was loaded
+    assert load_week(path, limits=Limits(max_megabytes=60)).topics[0].name == "Butter"  # the limit is the limit
+
+
+@pytest.mark.parametrize("levels", [40, 100_000])
+def test_a_deeply_nested_file_is_refused_with_where(tmp_path, levels):
+    """40 levels: past the limit (32); 100,000: past what the JSON parser can recurse."""
+    path = tmp_path / "2026-11-16.json"
+    nested = "[" * levels + "]" * levels
+    path.write_text('{"trending_topics": [{"topic": "Butter", "engagement_score": 50, "extra": ' + nested + "}]}")
+    expected = (r"trending_topics\[0\]\.extra(\[0\])+: nested more than 32 levels deep" if levels == 40
+                else r"nested deeper than the JSON parser goes \(the limit is 32 levels\)")
+    with pytest.raises(ContentError, match=expected):
+        load_week(path)
+
+
+def test_the_import_command_refuses_a_file_over_the_limit_and_writes_nothing(db, db_url, tmp_path, monkeypatch):
+    path = _padded_week(tmp_path / "2026-11-16.json", 2)
+    monkeypatch.setenv("CARNIVORE_DATABASE_URL", db_url)
+    monkeypatch.setenv("CARNIVORE_CONTENT_MAX_MB", "1")
+    result = CliRunner().invoke(main, ["import", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path}: the file is 2.0 MB, more than the 1 MB")
+    assert db.execute("SELECT count(*) FROM analyzed_content_weeks").fetchone() == (0,)
+
+
+WEEKS = sorted(BUNDLED_CONTENT_DIR.glob("*.json"))
+
+
+def _write(url, path):
+    """A week's import as the job runs it: the week, then the grid rebuilt."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        write_week(conn, date.fromisoformat(path.stem), load_week(path))
+        with conn.transaction():
+            rebuild_grid(conn)
+
+
+def _state(url) -> dict:
+    """What an import leaves: topics with their scores, the grid, and the editors' events."""
+    with psycopg.connect(url) as conn:
+        return {
+            "topics": conn.execute("SELECT topic_name, engagement_score, last_seen_week FROM trending_topics"
+                                   " ORDER BY 1").fetchall(),
+            "grid": conn.execute("SELECT content_type, content_title, grid_position FROM bento_grid_items"
+                                 " ORDER BY grid_position").fetchall(),
+            "events": sorted(conn.execute("SELECT dedupe_key FROM alert_events WHERE destination = 'editors'")
+                             .fetchall()),
+        }
+
+
+def _newest_events(state, week) -> set[str]:
+    return {key for (key,) in state["events"] if f":{week}:" in key}
+
+
+def _pair_with_a_jump(admin_url, template_db) -> tuple:
+    """Two consecutive sample weeks where the later one jumps over the earlier one."""
+    for older, newer in zip(WEEKS, WEEKS[1:], strict=False):
+        with _database(admin_url, template_db) as url:
+            _write(url, older)
+            _write(url, newer)
+            if any(key.endswith(":score_jump") for key in _newest_events(_state(url), newer.stem)):
+                return older, newer
+    raise AssertionError("no two consecutive sample weeks with a score jump")
+
+
+def test_the_newest_weeks_alerts_do_not_depend_on_the_order_files_arrive(admin_url, template_db):
+    older, newer = _pair_with_a_jump(admin_url, template_db)
+    with _database(admin_url, template_db) as in_order, _database(admin_url, template_db) as reversed_order:
+        _write(in_order, older)
+        _write(in_order, newer)
+        _write(reversed_order, newer)
+        _write(reversed_order, older)  # late: re-evaluates the newest week
+        expected, found = _state(in_order), _state(reversed_order)
+    assert found["topics"] == expected["topics"] and found["grid"] == expected["grid"] != []
+    wanted = _newest_events(expected, newer.stem)
+    got = _newest_events(found, newer.stem)
+    assert {k for k in wanted if k.endswith("score_jump")} == {k for k in got if k.endswith("score_jump")} != set()
+    assert wanted <= got  # every alert an in-order import raises; nothing about the older week itself
+    assert _newest_events(found, older.stem) == set()
+
+
+def _at_once(url, paths) -> list[BaseException]:
+    errors, start = [], threading.Barrier(len(paths))
+
+    def run(path):
+        try:
+            start.wait()
+            _write(url, path)
+        except BaseException as exc:  # reported by the caller's assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(path,)) for path in paths]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not any(thread.is_alive() for thread in threads), "an import never finished (deadlock?)"
+    return errors
+
+
+@pytest.mark.parametrize("order", ["two weeks", "the same week twice"])
+def test_imports_at_the_same_time_end_as_in_order(admin_url, template_db, order):
+    older, newer = _pair_with_a_jump(admin_url, template_db)
+    paths = [older, newer] if order == "two weeks" else [newer, newer]
+    with _database(admin_url, template_db) as sequential, _database(admin_url, template_db) as concurrent:
+        for path in dict.fromkeys(paths):
+            _write(sequential, path)
+        for _ in range(5):  # either may commit first; try it a few times
+            assert _at_once(concurrent, paths) == []
+        expected, found = _state(sequential), _state(concurrent)
+    assert found["topics"] == expected["topics"] and found["grid"] == expected["grid"] != []
+    newest = _newest_events(expected, newer.stem)
+    assert newest <= _newest_events(found, newer.stem)
+    assert len(found["events"]) == len(set(found["events"]))
