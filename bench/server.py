@@ -56,28 +56,51 @@ def _hand_over(folder: Path, user: str | None) -> None:
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
+class LoopbackServer:
+    """A fresh PostgreSQL on 127.0.0.1 with trust authentication (nothing but this
+    machine can reach it), in a folder of its own: started, stopped (an immediate stop
+    is a crash, for the fault tests) and started again on the same data."""
+
+    def __init__(self):
+        self.user = service_user()
+        self.folder = Path(tempfile.mkdtemp(prefix="carnivore-bench-"))
+        self.folder.chmod(0o755)
+        self.pgdata = self.folder / "pgdata"
+        self.pgdata.mkdir()
+        _hand_over(self.folder, self.user)
+        self.port = free_port()
+        embedded.package().initdb(["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=self.pgdata,
+                                  user=self.user)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c max_connections={MAX_CONNECTIONS}"
+        embedded.package().pg_ctl(["-w", "-o", options, "-l", str(self.folder / "server.log"), "start"],
+                                  pgdata=self.pgdata, user=self.user, timeout=60)
+
+    def stop(self, mode: str = "fast") -> None:
+        """`fast` rolls back and shuts down cleanly; `immediate` kills every process at
+        once, as a crash or a pulled plug would (recovery replays the WAL at next start)."""
+        if (self.pgdata / "postmaster.pid").exists():
+            embedded.package().pg_ctl(["-m", mode, "-w", "stop"], pgdata=self.pgdata, user=self.user, timeout=60)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @contextmanager
 def loopback_server():
-    """A fresh PostgreSQL on 127.0.0.1, trust authentication (nothing but this machine
-    can reach it), stopped and deleted afterwards. Yields its URL."""
-    pg = embedded.package()
-    user = service_user()
-    folder = Path(tempfile.mkdtemp(prefix="carnivore-bench-"))
-    folder.chmod(0o755)
-    pgdata = folder / "pgdata"
-    pgdata.mkdir()
-    _hand_over(folder, user)
-    port = free_port()
+    """A LoopbackServer, started; stopped and deleted afterwards. Yields its URL."""
+    server = LoopbackServer()
     try:
-        pg.initdb(["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=pgdata, user=user)
-        options = f"-h 127.0.0.1 -p {port} -k {folder} -c max_connections={MAX_CONNECTIONS}"
-        pg.pg_ctl(["-w", "-o", options, "-l", str(folder / "server.log"), "start"], pgdata=pgdata, user=user,
-                  timeout=60)
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        server.start()
+        yield server.url
     finally:
-        if (pgdata / "postmaster.pid").exists():
-            pg.pg_ctl(["-m", "fast", "-w", "stop"], pgdata=pgdata, user=user, timeout=60)
-        shutil.rmtree(folder, ignore_errors=True)
+        server.remove()
 
 
 class MissingTool(RuntimeError):

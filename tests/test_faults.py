@@ -2,6 +2,7 @@
 then retried; input too large or too deep for memory; imports at the same time and in
 any order."""
 
+import functools
 import json
 import os
 import signal
@@ -17,9 +18,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import _database
 
+from bench.server import LoopbackServer
 from carnivore_orchestration.cli import main
 from carnivore_orchestration.content.loading import ContentError, Limits, load_week
 from carnivore_orchestration.content.store import write_week
+from carnivore_orchestration.db import migrations
+from carnivore_orchestration.db.scratch import with_dbname
 from carnivore_orchestration.engagement.loading import EngagementError, load_engagement
 from carnivore_orchestration.homepage.grid import rebuild_grid
 from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
@@ -196,22 +200,23 @@ def test_the_newest_weeks_alerts_do_not_depend_on_the_order_files_arrive(admin_u
     assert _newest_events(found, older.stem) == set()
 
 
-def _at_once(url, paths) -> list[BaseException]:
-    errors, start = [], threading.Barrier(len(paths))
+def _together(*tasks) -> list[BaseException]:
+    """Run the tasks at the same moment, each on a thread; the errors they raised."""
+    errors, start = [], threading.Barrier(len(tasks))
 
-    def run(path):
+    def run(task):
         try:
             start.wait()
-            _write(url, path)
+            task()
         except BaseException as exc:  # reported by the caller's assertion
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(path,)) for path in paths]
+    threads = [threading.Thread(target=run, args=(task,)) for task in tasks]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
-    assert not any(thread.is_alive() for thread in threads), "an import never finished (deadlock?)"
+    assert not any(thread.is_alive() for thread in threads), "a task never finished (deadlock?)"
     return errors
 
 
@@ -223,9 +228,129 @@ def test_imports_at_the_same_time_end_as_in_order(admin_url, template_db, order)
         for path in dict.fromkeys(paths):
             _write(sequential, path)
         for _ in range(5):  # either may commit first; try it a few times
-            assert _at_once(concurrent, paths) == []
+            assert _together(*[functools.partial(_write, concurrent, path) for path in paths]) == []
         expected, found = _state(sequential), _state(concurrent)
     assert found["topics"] == expected["topics"] and found["grid"] == expected["grid"] != []
     newest = _newest_events(expected, newer.stem)
     assert newest <= _newest_events(found, newer.stem)
     assert len(found["events"]) == len(set(found["events"]))
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A PostgreSQL of this test's own on 127.0.0.1, which the test may crash."""
+    server = LoopbackServer()
+    server.start()
+    url = with_dbname(server.url, "carnivore")
+    with psycopg.connect(server.url, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE carnivore")
+    with psycopg.connect(url, autocommit=True) as conn:
+        migrations.migrate(conn)
+    env = {**os.environ, "CARNIVORE_DATABASE_URL": url, "CARNIVORE_HOME": str(tmp_path / "home"),
+           "CARNIVORE_DB_RETRIES": "1", "CARNIVORE_DB_RETRY_SECONDS": "1"}
+    try:
+        yield server, url, env
+    finally:
+        server.remove()
+
+
+def _command(env, *args):
+    return subprocess.Popen([sys.executable, "-m", "carnivore_orchestration.cli", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _crash_while_waiting_on(server, url, table, command):
+    """Hold `table`, let `command` reach it and wait, then stop the server at once."""
+    holder = psycopg.connect(url)
+    holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+    with psycopg.connect(url, autocommit=True) as monitor:
+        deadline = time.monotonic() + 120
+        while not monitor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0]:
+            assert command.poll() is None, command.communicate()
+            assert time.monotonic() < deadline, f"the command never reached {table}"
+            time.sleep(0.05)
+    server.stop("immediate")
+    holder.close()
+    out, err = command.communicate(timeout=120)
+    server.start()
+    return command.returncode, out, err
+
+
+def _clear_failure(returncode, err):
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert returncode == 1
+    assert len(lines) == 1 and lines[0].startswith("Error: "), err
+    assert "Traceback" not in err
+    assert "still failing after 1 retries" in lines[0]  # the step retried once before giving up
+    return lines[0]
+
+
+@pytest.mark.slow
+def test_the_server_crashing_during_an_import_leaves_no_half_week(own_server):
+    server, url, env = own_server
+    week = WEEKS[-1]
+    returncode, _, err = _crash_while_waiting_on(server, url, "top_videos", _command(env, "import", str(week)))
+    _clear_failure(returncode, err)
+    with psycopg.connect(url) as conn:  # the archive, creators and topics were written before top_videos: none stayed
+        assert conn.execute("SELECT (SELECT count(*) FROM analyzed_content_weeks), (SELECT count(*) FROM creators),"
+                            " (SELECT count(*) FROM trending_topics)").fetchone() == (0, 0, 0)
+    again = _command(env, "import", str(week))
+    out, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM analyzed_content_weeks").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM bento_grid_items").fetchone()[0] > 0
+
+
+@pytest.mark.slow
+def test_the_server_crashing_during_a_rerank_leaves_the_grid_as_it_was(own_server):
+    server, url, env = own_server
+    _write(url, WEEKS[-1])
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("INSERT INTO content_engagement (content_type, content_id, interaction_type)"
+                     " SELECT content_type, content_id, 'share' FROM bento_grid_items ORDER BY grid_position DESC"
+                     " LIMIT 1")
+    grid = _state(url)["grid"]
+    returncode, _, err = _crash_while_waiting_on(server, url, "bento_grid_items", _command(env, "rerank"))
+    _clear_failure(returncode, err)
+    assert _state(url)["grid"] == grid
+    again = _command(env, "rerank")
+    out, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+
+
+@pytest.mark.slow
+def test_rerank_and_import_together_for_50_rounds(db_url):
+    """Each round an import (of the weeks in turn), a re-rank and a reader's share run at
+    once. No deadlock, the grid's checks pass after every round, and no share is lost
+    from the scoring totals."""
+    from carnivore_orchestration.homepage import checks
+    from carnivore_orchestration.homepage.grid import refresh_homepage
+
+    def rerank(url):
+        with psycopg.connect(url, autocommit=True) as conn:
+            with conn.transaction():
+                rebuild_grid(conn)
+            refresh_homepage(conn)
+
+    def share(url):
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("INSERT INTO content_engagement (content_type, content_id, interaction_type)"
+                         " VALUES ('trending_topic', 1, 'share')")
+
+    _write(db_url, WEEKS[0])
+    rerank(db_url)
+    with psycopg.connect(db_url, autocommit=True) as db:
+        for round_number in range(50):
+            week = WEEKS[round_number % len(WEEKS)]
+            errors = _together(functools.partial(_write, db_url, week), functools.partial(rerank, db_url),
+                               functools.partial(share, db_url))
+            assert errors == [], f"round {round_number}: {errors}"
+            rerank(db_url)  # the hourly re-rank after the round
+            for check in (checks.grid_positions_contiguous, checks.grid_content_unique, checks.grid_scores_in_range,
+                          checks.homepage_matches_grid):
+                outcome = check(db)
+                assert outcome.passed, f"round {round_number}: {outcome.description}"
+        totals = db.execute("SELECT shares FROM private.engagement_totals"
+                            " WHERE content_type = 'trending_topic' AND content_id = 1").fetchone()
+        assert totals == (50,)

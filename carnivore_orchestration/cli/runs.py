@@ -29,7 +29,10 @@ def _definitions() -> dg.Definitions:
 
 
 def _quiet() -> dict:
-    return {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    """The run's console log off but for critical events: a failed step's error reaches
+    the user once, as the command's own one line (failure_message), not also as
+    Dagster's event with its stack trace; the UI of `carnivore dev` keeps every event."""
+    return {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def run_job(name: str, partition_key: str | None = None, ops: dict | None = None,
