@@ -43,7 +43,7 @@ def test_unset_variables_give_the_defaults(monkeypatch):
     assert (resources["postgres"].transient_retries, resources["postgres"].retry_delay) == (3, 2.0)
     assert resources["content"].directory == str(BUNDLED_CONTENT_DIR)
     settings = resources["alerts"].settings()
-    assert (settings.editors_url, settings.secret, settings.max_attempts, settings.base_delay) == (None, None, 6, 2.0)
+    assert (settings.editors_url, settings.secret, settings.max_attempts, settings.base_delay) == (None, None, 16, 2.0)
 
 
 def test_set_variables_reach_the_resources_as_env_vars(monkeypatch, tmp_path):

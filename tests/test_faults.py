@@ -11,16 +11,21 @@ import sys
 import threading
 import time
 import tracemalloc
+from collections import Counter
 from datetime import date
 
 import psycopg
 import pytest
 from click.testing import CliRunner
 from conftest import _database
+from webhook_receiver import SECRET, Receiver
 
+from bench import synthetic
 from bench.server import LoopbackServer
+from carnivore_orchestration.alerts.delivery import send_due
+from carnivore_orchestration.alerts.settings import AlertSettings
 from carnivore_orchestration.cli import main
-from carnivore_orchestration.content.loading import ContentError, Limits, load_week
+from carnivore_orchestration.content.loading import ContentError, Limits, load_week, monday_of
 from carnivore_orchestration.content.store import write_week
 from carnivore_orchestration.db import migrations
 from carnivore_orchestration.db.scratch import with_dbname
@@ -61,10 +66,12 @@ def test_a_file_loaded_once_is_refused_again_unless_forced(db, tmp_path):
         load_engagement(db, path)
 
 
+def _on(db_url) -> dict:
+    return {**os.environ, "CARNIVORE_DATABASE_URL": db_url}
+
+
 def _load(db_url, path, *extra):
-    return subprocess.Popen([sys.executable, "-m", "carnivore_orchestration.cli", "engagement", "load", str(path),
-                             *extra], env={**os.environ, "CARNIVORE_DATABASE_URL": db_url},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return _command(_on(db_url), "engagement", "load", str(path), *extra)
 
 
 def _copy_backend(db) -> int | None:
@@ -255,6 +262,7 @@ def own_server(tmp_path):
 
 
 def _command(env, *args):
+    """`carnivore ARGS` in a process of its own."""
     return subprocess.Popen([sys.executable, "-m", "carnivore_orchestration.cli", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -354,3 +362,68 @@ def test_rerank_and_import_together_for_50_rounds(db_url):
         totals = db.execute("SELECT shares FROM private.engagement_totals"
                             " WHERE content_type = 'trending_topic' AND content_id = 1").fetchone()
         assert totals == (50,)
+
+
+def test_the_receiver_down_for_30_minutes_then_back_loses_nothing(db):
+    """Simulated time: every 30 s (the outbox sensor's interval) one round of sends, and
+    the clock moves on by shifting every event's next attempt 30 s earlier. The default
+    retry schedule is used."""
+    with psycopg.connect(db.info.dsn, autocommit=True) as conn:
+        write_week(conn, date.fromisoformat(WEEKS[0].stem), load_week(WEEKS[0]))
+    receiver = Receiver()  # nothing listens on its port yet
+    settings = AlertSettings(editors_url=receiver.url, oncall_url=receiver.url, secret=SECRET)
+
+    def tick():
+        send_due(db, settings, ["editors", "oncall"])
+        db.execute("UPDATE alert_events SET next_attempt_at = next_attempt_at - interval '30 seconds'")
+
+    for _ in range(60):  # 30 minutes down
+        tick()
+    attempts = dict(db.execute("SELECT id, attempts FROM alert_events").fetchall())
+    assert attempts and db.execute("SELECT count(*) FROM alert_events WHERE status = 'failed'").fetchone() == (0,)
+    assert min(attempts.values()) >= 8 and max(attempts.values()) < settings.max_attempts  # tried, not given up
+    receiver.start()
+    try:
+        for _ in range(60):  # at most 30 more minutes
+            tick()
+            if not db.execute("SELECT count(*) FROM alert_events WHERE status <> 'delivered'").fetchone()[0]:
+                break
+        assert receiver.delivered_ids == Counter({event_id: 1 for event_id in attempts})
+    finally:
+        receiver.stop()
+
+
+def _fingerprint(url) -> dict:
+    with psycopg.connect(url) as conn:
+        tables = ["analyzed_content_weeks", "trending_topics", "top_videos", "creators", "trending_topic_weeks",
+                  "top_video_weeks", "creator_weeks", "bento_grid_items", "audit_log", "alert_events"]
+        return {table: conn.execute(f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
+                                    f" FROM {table} t").fetchone() for table in tables}  # noqa: S608
+
+
+@pytest.mark.slow
+def test_an_import_killed_part_way_through_the_big_week_leaves_it_absent(db_url, tmp_path):
+    _write(db_url, WEEKS[-1])
+    before = _fingerprint(db_url)
+    big = synthetic.write_week(tmp_path / "big.json", 3_000, 20_000)
+    week = monday_of(load_week(big).analysis_date).isoformat()
+    load = _command(_on(db_url), "import", str(big), "--week", week)
+    with psycopg.connect(db_url, autocommit=True) as monitor:
+        deadline = time.monotonic() + 120
+        while not monitor.execute(  # the import's transaction holds a write lock on a table it fills
+                "SELECT count(*) FROM pg_locks WHERE relation = 'top_videos'::regclass AND mode = 'RowExclusiveLock'"
+                " AND pid <> pg_backend_pid()").fetchone()[0]:
+            assert load.poll() is None, load.communicate()
+            assert time.monotonic() < deadline, "the import never started writing"
+            time.sleep(0.01)
+        load.send_signal(signal.SIGKILL)
+        load.wait()
+        while monitor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                              " AND pid <> pg_backend_pid() AND state <> 'idle'").fetchone()[0]:
+            time.sleep(0.05)
+    assert _fingerprint(db_url) == before  # not a row of the big week, nothing else changed
+    again = _command(_on(db_url), "import", str(big), "--week", week)
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM trending_topic_weeks WHERE week = %s", [week]).fetchone() == (3_000,)

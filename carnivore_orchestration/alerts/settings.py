@@ -33,7 +33,10 @@ class AlertSettings:
     secret: str | None = None
     ui_url: str = "http://127.0.0.1:3000"
     timeout: float = 10.0
-    max_attempts: int = 6
+    # 16 attempts, 2 s doubling to a 10-minute cap, each delay jittered to 50-100 %: the
+    # last attempt comes 38 to 77 minutes after the first, so an endpoint down for half
+    # an hour loses nothing (tests/test_faults.py); 6 gave up after a minute.
+    max_attempts: int = 16
     base_delay: float = 2.0
     max_delay: float = 600.0
 
