@@ -25,7 +25,7 @@ from pathlib import Path
 import psutil
 import psycopg
 
-from bench import engagement, online_index, partitions, reads, report, synthetic, ui_runs, weekly_import
+from bench import commands, engagement, online_index, partitions, reads, report, synthetic, ui_runs, weekly_import
 from bench.databases import drop_template, fresh_database
 from bench.report import Row
 from bench.server import MissingTool, loopback_server
@@ -77,6 +77,19 @@ def measure(size: dict, step: Steps) -> tuple[list[Row], dict]:
         rows.append(Row("weekly import, a bundled sample week (s)", imp["sample_ours"]["total_s"],
                         imp["sample_row_at_a_time"]["total_s"], "the blueprint's row-at-a-time import", "time",
                         "< 2 s", 2.0, False))
+
+    with step("whole commands, process start to exit: `carnivore import` over TCP and on the embedded socket"):
+        cmd = raw["commands"] = commands.whole_commands(size["topics"], size["videos"])
+        for where, label in (("tcp", "over TCP"), ("socket", "on the embedded socket")):
+            rows.append(Row(f"`carnivore import`, a sample week, whole command {label} (s)",
+                            cmd[where]["import_sample_s"], imp["sample_ours"]["total_s"],
+                            "the import's own work in one process (the rest: Python, Dagster, the job)", "time",
+                            "", None, False))
+            rows.append(Row(f"`carnivore import`, {size['topics']:,} topics + {size['videos']:,} videos, whole command "
+                            f"{label} (s)", cmd[where]["import_big_s"], imp["large_ours"]["total_s"],
+                            "the import's own work in one process", "time", "", None, False))
+        rows.append(Row("`carnivore db status`, whole command over TCP (s)", cmd["tcp"]["db_status_s"],
+                        cmd["socket"]["db_status_s"], "the same on the embedded socket", "time", "", None, False))
 
     with step(f"bulk ingest: {size['ingest']:,} interactions by COPY"):
         ingest = raw["bulk_ingest"] = engagement.bulk_ingest(size["ingest"])
