@@ -105,3 +105,17 @@ def dev_server(tmp_path, empty_db_url):
 
     with serving(tmp_path / "home", empty_db_url, tmp_path / "dev.log") as ui:
         yield ui
+
+
+def fingerprint(url: str) -> dict:
+    """Every table of the project's (partitions in their parent): its row count and a
+    digest of its rows in a fixed order. Two databases, or one before and after, hold
+    the same data exactly when their fingerprints are equal."""
+    from psycopg import sql
+
+    from carnivore_orchestration.db.backup import _our_tables
+
+    with psycopg.connect(url) as conn:
+        return {f"{schema}.{name}": conn.execute(
+            sql.SQL("SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {} AS t")
+            .format(sql.Identifier(schema, name))).fetchone() for schema, name in _our_tables(conn, quoted=False)}

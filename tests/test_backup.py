@@ -7,6 +7,7 @@ from datetime import date
 import psycopg
 import pytest
 from click.testing import CliRunner
+from conftest import fingerprint
 
 from carnivore_orchestration.cli import main
 from carnivore_orchestration.content.loading import load_week
@@ -15,15 +16,6 @@ from carnivore_orchestration.db import advisor, backup, migrations
 from carnivore_orchestration.db.scratch import with_dbname
 from carnivore_orchestration.homepage.grid import rebuild_grid, refresh_homepage
 from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR, sql_dir
-
-
-def _fingerprint(url) -> dict:
-    """Every table of ours: its row count and a digest of its rows in a fixed order."""
-    with psycopg.connect(url) as conn:
-        tables = backup._our_tables(conn)
-        return {table: conn.execute(
-            f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t"  # noqa: S608
-        ).fetchone() for table in tables}
 
 
 @pytest.fixture
@@ -44,9 +36,9 @@ def test_a_populated_database_round_trips(populated, empty_db_url, tmp_path):
     assert list(tmp_path.iterdir()) == [taken.path]  # no partial file left behind
     backup.restore(taken.path, empty_db_url)
 
-    original = _fingerprint(populated)
+    original = fingerprint(populated)
     assert original["public.trending_topics"][0] > 0 and original["public.audit_log"][0] > 0
-    assert _fingerprint(empty_db_url) == original
+    assert fingerprint(empty_db_url) == original
     with psycopg.connect(empty_db_url, autocommit=True) as conn:
         assert migrations.status(conn).pending == []
         assert advisor.problems(advisor.run(conn)) == []
@@ -61,10 +53,10 @@ def test_a_populated_database_round_trips(populated, empty_db_url, tmp_path):
 
 def test_restore_refuses_a_database_that_holds_anything(populated, db_url, tmp_path):
     taken = backup.take(populated, tmp_path)
-    before = _fingerprint(db_url)
+    before = fingerprint(db_url)
     with pytest.raises(backup.BackupError, match=r"is not empty \(\d+ tables, .*create one and point"):
         backup.restore(taken.path, db_url)
-    assert _fingerprint(db_url) == before
+    assert fingerprint(db_url) == before
 
 
 def test_a_damaged_backup_restores_nothing(populated, empty_db_url, tmp_path):
@@ -82,11 +74,11 @@ def test_migrating_a_database_with_data_backs_it_up_first(populated, tmp_path, m
     directory = tmp_path / "sql"
     shutil.copytree(sql_dir(), directory)
     (directory / "0900_nicknames.sql").write_text("ALTER TABLE creators ADD COLUMN nickname text DEFAULT 'x';\n")
-    before = _fingerprint(populated)
+    before = fingerprint(populated)
     seen = []
     applied = backup.migrate_with_backup(populated, on_backup=seen.append, directory=directory)
     assert [m.version for m in applied] == [900]
-    assert _fingerprint(populated) != before  # the migration changed the rows, the backup did not
+    assert fingerprint(populated) != before  # the migration changed the rows, the backup did not
     assert [b.path.name for b in seen] == [p.name for p in (tmp_path / "backups").iterdir()]
     assert seen[0].path.name.endswith("-before-0900.dump")
     # The backup is the database as it was before the migration.
@@ -96,7 +88,7 @@ def test_migrating_a_database_with_data_backs_it_up_first(populated, tmp_path, m
         conn.execute("CREATE DATABASE carnivore_restored")
     try:
         backup.restore(seen[0].path, with_dbname(populated, "carnivore_restored"))
-        restored = _fingerprint(with_dbname(populated, "carnivore_restored"))
+        restored = fingerprint(with_dbname(populated, "carnivore_restored"))
         assert restored == before
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
@@ -123,4 +115,4 @@ def test_the_commands(populated, empty_db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("CARNIVORE_DATABASE_URL", empty_db_url)
     restored = CliRunner().invoke(main, ["db", "restore", str(dump)])
     assert restored.exit_code == 0, restored.output
-    assert _fingerprint(empty_db_url) == _fingerprint(populated)
+    assert fingerprint(empty_db_url) == fingerprint(populated)

@@ -17,7 +17,7 @@ from datetime import date
 import psycopg
 import pytest
 from click.testing import CliRunner
-from conftest import _database
+from conftest import _database, fingerprint
 from webhook_receiver import SECRET, Receiver
 
 from bench import synthetic
@@ -393,18 +393,11 @@ def test_the_receiver_down_for_30_minutes_then_back_loses_nothing(db):
         receiver.stop()
 
 
-def _fingerprint(url) -> dict:
-    with psycopg.connect(url) as conn:
-        tables = ["analyzed_content_weeks", "trending_topics", "top_videos", "creators", "trending_topic_weeks",
-                  "top_video_weeks", "creator_weeks", "bento_grid_items", "audit_log", "alert_events"]
-        return {table: conn.execute(f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
-                                    f" FROM {table} t").fetchone() for table in tables}  # noqa: S608
-
 
 @pytest.mark.slow
 def test_an_import_killed_part_way_through_the_big_week_leaves_it_absent(db_url, tmp_path):
     _write(db_url, WEEKS[-1])
-    before = _fingerprint(db_url)
+    before = fingerprint(db_url)
     big = synthetic.write_week(tmp_path / "big.json", 3_000, 20_000)
     week = monday_of(load_week(big).analysis_date).isoformat()
     load = _command(_on(db_url), "import", str(big), "--week", week)
@@ -421,7 +414,7 @@ def test_an_import_killed_part_way_through_the_big_week_leaves_it_absent(db_url,
         while monitor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                               " AND pid <> pg_backend_pid() AND state <> 'idle'").fetchone()[0]:
             time.sleep(0.05)
-    assert _fingerprint(db_url) == before  # not a row of the big week, nothing else changed
+    assert fingerprint(db_url) == before  # not a row of the big week, nothing else changed
     again = _command(_on(db_url), "import", str(big), "--week", week)
     out, err = again.communicate(timeout=300)
     assert again.returncode == 0, err

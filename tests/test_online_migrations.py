@@ -195,10 +195,10 @@ def test_an_index_on_a_million_partitioned_rows_blocks_no_insert_beyond_the_lock
         ended = time.perf_counter()
     assert inserts.errors == []
     assert len(inserts.during(started, ended)) > 50  # inserts kept landing while the index was built
-    assert _index(conn_check := _connect(db_url), online_index.INDEX) == (True, "public")
-    count = conn_check.execute("SELECT count(*) FROM content_engagement WHERE content_id = 7").fetchone()[0]
+    with _connect(db_url) as conn:
+        assert _index(conn, online_index.INDEX) == (True, "public")
+        count = conn.execute("SELECT count(*) FROM content_engagement WHERE content_id = 7").fetchone()[0]
     assert count >= len(inserts.latencies)
-    conn_check.close()
 
     with online_index.Inserts(db_url, lock_timeout=limits.lock_timeout) as inserts, _connect(db_url) as conn:
         conn.execute(f"DROP INDEX {online_index.INDEX}")

@@ -74,9 +74,9 @@ def run(conn: psycopg.Connection, lints: list[str] | None = None) -> list[Findin
     with conn.transaction():
         conn.execute("SET TRANSACTION READ ONLY")
         conn.execute(
-            "SELECT set_config('carnivore.exposed_schemas', %s, true),"
-            " set_config('carnivore.managed_schemas', %s, true)",
-            [_array(exposed_schemas(conn)), _array(MANAGED_SCHEMAS)],
+            "SELECT set_config('carnivore.exposed_schemas', %s::text[]::text, true),"
+            " set_config('carnivore.managed_schemas', %s::text[]::text, true)",
+            [exposed_schemas(conn), MANAGED_SCHEMAS],
         )
         for name in lints or LINTS:
             query = (directory / f"{name}.sql").read_text(encoding="utf-8")
@@ -95,7 +95,3 @@ def exposed_schemas(conn: psycopg.Connection) -> list[str]:
 def problems(findings: list[Finding]) -> list[Finding]:
     """What fails the advisor's bar: any ERROR or WARN, and any unindexed foreign key."""
     return [f for f in findings if f.level in ("ERROR", "WARN") or f.lint == "unindexed_foreign_keys"]
-
-
-def _array(values: list[str]) -> str:
-    return "{" + ",".join('"' + v.replace('"', '\\"') + '"' for v in values) + "}"

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from carnivore_orchestration.settings import carnivore_home, sql_dir
@@ -116,19 +117,24 @@ def _restore_script(path: Path, listing: Path, url: str) -> None:
 
 def holds_data(conn: psycopg.Connection) -> bool:
     """Whether any of the project's tables has a row: worth a backup before migrating."""
-    for table in _our_tables(conn):
-        if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:  # noqa: S608 - names from the catalog
-            return True
-    return False
+    tables = _our_tables(conn, quoted=False)
+    if not tables:
+        return False
+    any_row = sql.SQL(" OR ").join(sql.SQL("EXISTS (SELECT 1 FROM {})").format(sql.Identifier(schema, name))
+                                   for schema, name in tables)
+    return conn.execute(sql.SQL("SELECT ") + any_row).fetchone()[0]
 
 
-def _our_tables(conn: psycopg.Connection) -> list[str]:
+def _our_tables(conn: psycopg.Connection, quoted: bool = True) -> list:
+    """The project's tables (partitions counted in their parent): `schema.name` as SQL
+    would quote it, or (schema, name) pairs."""
     rows = conn.execute(
-        "SELECT format('%%I.%%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (%s) AND NOT c.relispartition ORDER BY 1",
+        "SELECT n.nspname, c.relname, format('%%I.%%I', n.nspname, c.relname) FROM pg_class c"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (%s) AND NOT c.relispartition ORDER BY 3",
         [SCHEMAS],
     ).fetchall()
-    return [row[0] for row in rows]
+    return [row[2] if quoted else (row[0], row[1]) for row in rows]
 
 
 def _is_supabase(conn: psycopg.Connection) -> bool:

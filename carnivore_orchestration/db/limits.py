@@ -52,17 +52,21 @@ class MigrationLimits:
 
     def set_local(self, conn: psycopg.Connection) -> None:
         """For the current transaction only."""
-        self._set(conn, local=True)
+        self._set(conn, self.lock_timeout, local=True)
 
-    def set_session(self, conn: psycopg.Connection) -> None:
-        """For statements that cannot run in a transaction; undo with `reset_session`."""
-        self._set(conn, local=False)
+    def set_concurrent(self, conn: psycopg.Connection) -> None:
+        """For the session's statements outside a transaction (undo with
+        `reset_session`): the statement timeout only. What runs there (a concurrent
+        build, VACUUM) takes no lock that blocks writers, so its waits for older
+        transactions are not bounded by the lock timeout: a long report elsewhere delays
+        it, it does not fail it."""
+        self._set(conn, "0", local=False)
 
-    def _set(self, conn: psycopg.Connection, local: bool) -> None:
+    def _set(self, conn: psycopg.Connection, lock_timeout: str, local: bool) -> None:
         # set_config takes parameters, and rejects a malformed duration with a clear error.
         conn.execute(
             "SELECT set_config('lock_timeout', %s, %s), set_config('statement_timeout', %s, %s)",
-            [self.lock_timeout, local, self.statement_timeout, local],
+            [lock_timeout, local, self.statement_timeout, local],
         )
 
     @staticmethod

@@ -101,14 +101,13 @@ def _apply_one(conn: psycopg.Connection, migration: Migration, statement: Statem
         with_lock_retries(in_transaction, limits)
         return
     index = CONCURRENT_INDEX.match(statement.text)
-    limits.set_session(conn)
+    limits.set_concurrent(conn)
     try:
         if index and _relkind(conn, index["table"]) == "p":
             _build_partitioned(conn, index, limits)
         elif index:
             _build_concurrently(conn, index["name"], index["table"], statement.text)
         else:
-            conn.execute("SET lock_timeout = 0")
             conn.execute(statement.text)
     finally:
         MigrationLimits.reset_session(conn)
@@ -123,7 +122,6 @@ def _build_concurrently(conn: psycopg.Connection, name: str, table: str, stateme
         return
     if state == "invalid":
         conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(_qualified(conn, name, table)))
-    conn.execute("SET lock_timeout = 0")  # see the module's docstring
     conn.execute(statement)
 
 
