@@ -149,3 +149,12 @@ def test_every_bundled_sample_week_is_valid():
     assert len(files) >= 4
     shapes = {load_week(path, date.fromisoformat(path.stem)).shape for path in files}
     assert shapes == {"nested", "flat"}
+
+
+def test_brackets_and_escaped_quotes_inside_strings_are_not_nesting(tmp_path):
+    """The depth limit is read from the text; what is inside a string never counts."""
+    deep_looking = "[" * 40 + '\\"{' * 40 + "\\\\"
+    path = tmp_path / "2026-11-16.json"
+    path.write_text(json.dumps({"trending_topics": [{"topic": "Butter", "engagement_score": 50,
+                                                     "note": deep_looking, "tags": ["[[[", "]]]}"]}]}))
+    assert load_week(path).topics[0].full_data["note"] == deep_looking

@@ -70,3 +70,30 @@ def test_the_grid_holds_at_most_its_size_and_its_best(db, tmp_path):
     assert changes.items == len(scores) == GRID_SIZE
     # Scores 50-99 appear twice each among the 250: exactly the top 100.
     assert scores == sorted(scores, reverse=True) and min(scores) == 50
+
+
+def test_content_far_down_the_weekly_ranking_still_reaches_the_grid_when_readers_lift_it(db, tmp_path):
+    """The grid ranks only the grid's size of items by weekly score plus everything with
+    engagement; this shows the shortcut gives what ranking all of the week would."""
+    topics = [(f"Topic {i:03d}", 50 - i % 50) for i in range(250)]
+    _write(db, tmp_path, topics, [(f"v{i}", f"Video {i}") for i in range(50)])
+    lifted = db.execute("SELECT id FROM trending_topics WHERE topic_name = 'Topic 049'").fetchone()[0]  # score 1
+    db.execute("INSERT INTO content_engagement (content_type, content_id, interaction_type, sentiment)"
+               " SELECT 'trending_topic', %s, 'share', 'positive' FROM generate_series(1, 400)", [lifted])
+    rebuild_grid(db)
+    ranked_in_full = db.execute(
+        "SELECT c.content_type, c.content_id FROM ("
+        "  SELECT 'trending_topic' AS content_type, id AS content_id, topic_name AS title,"
+        "         engagement_score::numeric AS weekly FROM trending_topics"
+        "  UNION ALL SELECT 'top_video', id, title, score FROM top_videos) AS c"
+        " LEFT JOIN private.item_engagement((SELECT array_agg(content_type) FROM (SELECT 'trending_topic'::text"
+        "   AS content_type FROM trending_topics UNION ALL SELECT 'top_video' FROM top_videos) AS t),"
+        "   (SELECT array_agg(id) FROM (SELECT id FROM trending_topics UNION ALL SELECT id FROM top_videos) AS i)"
+        " ) AS e USING (content_type, content_id)"
+        " ORDER BY private.rank_score(c.weekly, e.engagement_score) DESC,"
+        "          CASE c.content_type WHEN 'trending_topic' THEN 0 ELSE 1 END, lower(c.title) COLLATE \"C\","
+        "          c.content_id LIMIT %s", [GRID_SIZE]).fetchall()
+    grid = db.execute("SELECT content_type, content_id FROM bento_grid_items ORDER BY grid_position").fetchall()
+    assert len(ranked_in_full) == GRID_SIZE  # of 300 items this week
+    assert grid == ranked_in_full
+    assert ("trending_topic", lifted) in grid  # 1 by itself: 299 items ahead of it

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
 
 Name = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=500)]
-Percent = Annotated[float, Field(strict=False, ge=0, le=100)]
+# Strict: an int or a float, never a bool or a numeric string ("95").
+Percent = Annotated[float, Field(strict=True, ge=0, le=100, allow_inf_nan=False)]
 
 
 def _parse_iso(value):
@@ -38,13 +39,6 @@ class CommentSentiment(_Open):
     positive_percent: Percent | None = None
     negative_percent: Percent | None = None
     neutral_percent: Percent | None = None
-
-    @field_validator("positive_percent", "negative_percent", "neutral_percent", mode="before")
-    @classmethod
-    def _numbers_only(cls, value):
-        if isinstance(value, bool) or (value is not None and not isinstance(value, (int, float))):
-            raise ValueError("must be a number from 0 to 100")
-        return value
 
 
 class TrendingTopic(_Open):

@@ -163,38 +163,70 @@ def _write_creators(conn: psycopg.Connection, week: date, content: WeekContent) 
 
 
 def _write_entity(conn: psycopg.Connection, week: date, entity: _Entity, rows: list[tuple]) -> TableChanges:
+    """Make `entity`'s history for `week` exactly `rows`, writing only what differs, and
+    bring the main rows it touched up to date. A week imported again with a few edits
+    writes those few rows (and their audit entries), not the week."""
     table, history = sql.Identifier(entity.table), sql.Identifier(entity.history)
     key, fk = sql.Identifier(entity.natural_key), sql.Identifier(entity.history_fk)
     copied = sql.SQL(", ").join(map(sql.Identifier, entity.copied))
     staged = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in entity.copied)
+    kept = sql.SQL(", ").join(sql.SQL("h.{}").format(sql.Identifier(c)) for c in entity.copied)
+    names = {"table": table, "history": history, "key": key, "fk": fk, "copied": copied, "staged": staged,
+             "kept": kept}
 
-    # A staging table with the history's column types; it disappears at commit.
+    # A staging table with the history's column types, and the main row's id once known;
+    # it disappears at commit.
     conn.execute(sql.SQL(
-        "CREATE TEMP TABLE stage ON COMMIT DROP AS SELECT NULL::text AS natural_key, {} FROM {} WITH NO DATA"
-    ).format(copied, history))
-    with conn.cursor().copy(sql.SQL("COPY stage (natural_key, {}) FROM STDIN").format(copied)) as copy:
+        "CREATE TEMP TABLE stage ON COMMIT DROP AS"
+        " SELECT NULL::text AS natural_key, NULL::bigint AS id, {copied} FROM {history} WITH NO DATA"
+    ).format(**names))
+    with conn.cursor().copy(sql.SQL("COPY stage (natural_key, {copied}) FROM STDIN").format(**names)) as copy:
         for row in rows:
             copy.write_row(row)
 
+    # New content first. The anti-join finds it; ON CONFLICT stays for an admin who adds
+    # the same key through the API meanwhile (the write lock only orders our writers).
     inserted = {r[0] for r in conn.execute(sql.SQL(
         "INSERT INTO {table} ({key}, {copied}, first_seen_week, last_seen_week)"
         " SELECT s.natural_key, {staged}, %(week)s, %(week)s FROM stage AS s"
+        " WHERE NOT EXISTS (SELECT FROM {table} AS t WHERE t.{key} = s.natural_key)"
         " ON CONFLICT ({key}) DO NOTHING RETURNING id"
-    ).format(table=table, key=key, copied=copied, staged=staged), {"week": week})}
+    ).format(**names), {"week": week})}
+    conn.execute(sql.SQL("UPDATE stage AS s SET id = t.id FROM {table} AS t WHERE t.{key} = s.natural_key"
+                         ).format(**names))
 
-    # The week's history is replaced whole: rows for content no longer in the file go.
-    old = [r[0] for r in conn.execute(
-        sql.SQL("DELETE FROM {} WHERE week = %s RETURNING {}").format(history, fk), [week]
-    )]
-    new = [r[0] for r in conn.execute(sql.SQL(
+    # The week's history becomes the file's: rows for content no longer in it go, rows
+    # whose values changed are updated, new ones inserted; equal rows are not touched.
+    removed = [r[0] for r in conn.execute(sql.SQL(
+        "DELETE FROM {history} AS h WHERE h.week = %s AND NOT EXISTS (SELECT FROM stage AS s WHERE s.id = h.{fk})"
+        " RETURNING h.{fk}"
+    ).format(**names), [week])]
+    changed = [r[0] for r in conn.execute(sql.SQL(
+        "UPDATE {history} AS h SET ({copied}) = ROW({staged}) FROM stage AS s"
+        " WHERE h.week = %s AND h.{fk} = s.id AND ({kept}) IS DISTINCT FROM ({staged})"
+        " RETURNING h.{fk}"
+    ).format(**names), [week])]
+    added = [r[0] for r in conn.execute(sql.SQL(
         "INSERT INTO {history} (week, {fk}, {copied})"
-        " SELECT %s, t.id, {staged} FROM stage AS s JOIN {table} AS t ON t.{key} = s.natural_key"
+        " SELECT %(week)s, s.id, {staged} FROM stage AS s"
+        " WHERE NOT EXISTS (SELECT FROM {history} AS h WHERE h.week = %(week)s AND h.{fk} = s.id)"
         " RETURNING {fk}"
-    ).format(history=history, fk=fk, copied=copied, staged=staged, table=table, key=key), [week])]
+    ).format(**names), {"week": week})]
     conn.execute("DROP TABLE stage")
 
-    # Each touched row takes the values of the latest week it appears in; a row whose
-    # only week was just removed keeps its values but is no longer current.
+    # A main row just created has this week as its only history, and already its values.
+    touched = (set(removed) | set(changed) | set(added)) - inserted
+    updated = _update_from_history(conn, entity, names, touched) & (set(changed) | set(added))
+    return TableChanges(len(inserted), len(updated), len(rows) - len(inserted) - len(updated))
+
+
+def _update_from_history(conn: psycopg.Connection, entity: _Entity, names: dict, touched: set[int]) -> set[int]:
+    """Each touched row takes the values of the latest week it appears in; a row whose
+    only week was just removed keeps its values but is no longer current. Returns the
+    rows that changed."""
+    if not touched:
+        return set()
+    fk = names["fk"]
     latest_values = sql.SQL(", ").join(
         sql.SQL("{c} = CASE WHEN l.{fk} IS NULL THEN t.{c} ELSE l.{c} END").format(c=sql.Identifier(c), fk=fk)
         for c in entity.copied
@@ -204,8 +236,8 @@ def _write_entity(conn: psycopg.Connection, week: date, entity: _Entity, rows: l
         sql.SQL("CASE WHEN l.{fk} IS NULL THEN t.{c} ELSE l.{c} END").format(c=sql.Identifier(c), fk=fk)
         for c in entity.copied
     )
-    updated = {r[0] for r in conn.execute(sql.SQL(
-        "WITH touched AS (SELECT DISTINCT unnest(%s::bigint[]) AS id),"
+    return {r[0] for r in conn.execute(sql.SQL(
+        "WITH touched AS (SELECT unnest(%s::bigint[]) AS id),"
         " span AS (SELECT touched.id, min(h.week) AS first_week, max(h.week) AS last_week"
         "          FROM touched LEFT JOIN {history} AS h ON h.{fk} = touched.id GROUP BY touched.id),"
         " latest AS (SELECT DISTINCT ON (h.{fk}) h.* FROM {history} AS h JOIN touched ON touched.id = h.{fk}"
@@ -216,6 +248,4 @@ def _write_entity(conn: psycopg.Connection, week: date, entity: _Entity, rows: l
         "   AND ({compared}, t.first_seen_week, t.last_seen_week)"
         "       IS DISTINCT FROM ({incoming}, s.first_week, s.last_week)"
         " RETURNING t.id"
-    ).format(history=history, fk=fk, table=table, latest_values=latest_values, compared=compared,
-             incoming=incoming), [old + new])} & (set(new) - inserted)  # count only this week's rows
-    return TableChanges(len(inserted), len(updated), len(rows) - len(inserted) - len(updated))
+    ).format(**names, latest_values=latest_values, compared=compared, incoming=incoming), [sorted(touched)])}

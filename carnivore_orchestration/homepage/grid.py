@@ -51,9 +51,24 @@ WITH current_content AS (
     SELECT 'top_video', id, title, score, full_data
       FROM top_videos WHERE is_active AND last_seen_week = %(week)s
 ),
+-- Only these can make the grid. Engagement only ever lifts a score (rank_score() is
+-- at least the weekly score), so content nobody has engaged with (no row in
+-- engagement_totals, where every event leaves one) ranks by its weekly score alone,
+-- behind at least the grid's size of items ahead of it on that score: the big week's
+-- 23,000 candidates become some hundred.
+candidates AS (
+    SELECT c.* FROM current_content AS c
+     WHERE EXISTS (SELECT FROM private.engagement_totals AS t
+                    WHERE t.content_type = c.content_type AND t.content_id = c.content_id)
+        OR (c.content_type, c.content_id) IN (
+               SELECT w.content_type, w.content_id FROM current_content AS w
+                ORDER BY w.weekly DESC, CASE w.content_type WHEN 'trending_topic' THEN 0 ELSE 1 END,
+                         lower(w.title) COLLATE "C", w.content_id
+                LIMIT %(size)s)
+),
 engaged AS (
-    SELECT * FROM private.item_engagement((SELECT array_agg(content_type) FROM current_content),
-                                          (SELECT array_agg(content_id) FROM current_content))
+    SELECT * FROM private.item_engagement((SELECT array_agg(content_type) FROM candidates),
+                                          (SELECT array_agg(content_id) FROM candidates))
 ),
 ranked AS (
     SELECT c.*, e.engagement_score AS engaged, e.views, e.shares, e.bookmarks, e.positive_sentiment_percent,
@@ -61,7 +76,7 @@ ranked AS (
            row_number() OVER (ORDER BY private.rank_score(c.weekly, e.engagement_score) DESC,
                                        CASE c.content_type WHEN 'trending_topic' THEN 0 ELSE 1 END,
                                        lower(c.title) COLLATE "C", c.content_id) AS grid_position
-      FROM current_content AS c
+      FROM candidates AS c
       LEFT JOIN engaged AS e ON e.content_type = c.content_type AND e.content_id = c.content_id
      ORDER BY grid_position
      LIMIT %(size)s
