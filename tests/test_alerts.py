@@ -251,6 +251,7 @@ def test_concurrent_senders_never_send_an_event_twice(db, db_url, receiver):
         thread.join()
     ids = [event_id for event_id, _, _ in _events(db)]
     assert receiver.delivered_ids == Counter({event_id: 1 for event_id in ids})
+    assert [r["headers"]["webhook-id"] for r in receiver.requests] == ids  # four senders, one order
 
 
 def _resources(db_url, url, content_dir=BUNDLED_CONTENT_DIR, **alerts):
@@ -268,21 +269,37 @@ def _deliver(request, instance, resources):
     return runs.run_job("deliver_alert_job", ops=request.run_config["ops"], instance=instance, resources=resources)
 
 
-def test_each_due_event_is_one_run_and_a_dispatched_event_is_not_dispatched_again(db, db_url, receiver):
+def test_the_head_of_each_queue_is_one_run_which_delivers_the_queue_in_order(db, db_url, receiver):
     _import(db, WEEKS[0])
-    resources = _resources(db_url, receiver.url)
+    db.execute("INSERT INTO alert_events (destination, kind, dedupe_key, payload)"
+               " VALUES ('oncall', 'run_failure', 'run:r1', '{\"text\": \"r1 failed\"}')")
+    queue = [event_id for event_id, _, _ in _events(db)]  # in order of creation
+    resources = _resources(db_url, receiver.url, oncall_url=receiver.url)
     with dg.instance_for_test() as instance:
         requests = _dispatch(instance, resources)
-        assert len(requests) == len(_events(db))
-        assert len({r.run_key for r in requests}) == len(requests)
+        heads = [r.run_config["ops"]["deliver_alert"]["config"]["event_id"] for r in requests]
+        assert heads == [queue[0], queue[-1]]  # the editors' oldest event, and on-call's
         assert all(":attempt-1:" in r.run_key for r in requests)
-        # The next tick finds them held for their runs: nothing to launch.
+        # The next tick finds the heads held for their runs, and nothing may pass them.
         assert isinstance(_dispatch(instance, resources), dg.SkipReason)
         # Even if a run were launched twice for one event, it is delivered once.
-        event_id = requests[0].run_config["ops"]["deliver_alert"]["config"]["event_id"]
         for _ in range(2):
-            _deliver(requests[0], instance, resources)
-    assert receiver.delivered_ids == Counter({event_id: 1})
+            assert _deliver(requests[0], instance, resources).success
+        _deliver(requests[1], instance, resources)
+    assert receiver.delivered_ids == Counter({event_id: 1 for event_id in queue})
+    assert [r["headers"]["webhook-id"] for r in receiver.requests] == queue
+
+
+def test_an_event_behind_a_failing_one_waits_for_it(db, receiver):
+    _import(db, WEEKS[0])
+    head, second, *rest = [event_id for event_id, _, _ in _events(db)]
+    receiver.responses.append((503, 0, {}))
+    settings = _settings(receiver.url)
+    assert [(o.event_id, o.status) for o in send_due(db, settings, BOTH)] == [(head, "retry")]
+    assert deliver_event(db, second, settings).status == "skipped"  # not even when named
+    db.execute("UPDATE alert_events SET next_attempt_at = now() WHERE id = %s", [head])
+    assert [o.event_id for o in send_due(db, settings, BOTH)] == [head, second, *rest]
+    assert [r["headers"]["webhook-id"] for r in receiver.requests] == [head, head, second, *rest]
 
 
 def test_a_failed_attempt_comes_back_as_a_new_run_when_the_outbox_says(db, db_url, receiver):
@@ -333,7 +350,9 @@ def test_without_a_url_events_wait_untouched_and_go_out_once_it_is_set(db, db_ur
         assert ready.ready == [] and "CARNIVORE_WEBHOOK_URL is not set" in ready.waiting["editors"]
         assert send_due(db, AlertSettings(secret=SECRET), ready.ready) == [] and receiver.requests == []
         assert db.execute("SELECT id, next_attempt_at FROM alert_events ORDER BY seq").fetchall() == due
-        assert len(_dispatch(instance, _resources(db_url, receiver.url))) == len(due)
+        # Set, the queue goes out from its head.
+        requests = _dispatch(instance, _resources(db_url, receiver.url))
+        assert [r.run_config["ops"]["deliver_alert"]["config"]["event_id"] for r in requests] == [due[0][0]]
 
 
 def test_a_disabled_endpoint_holds_its_events_back(db, db_url, receiver):

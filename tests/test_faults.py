@@ -364,12 +364,18 @@ def test_rerank_and_import_together_for_50_rounds(db_url):
         assert totals == (50,)
 
 
-def test_the_receiver_down_for_30_minutes_then_back_loses_nothing(db):
+def test_the_receiver_down_for_30_minutes_then_back_gets_every_event_once_in_order(db):
     """Simulated time: every 30 s (the outbox sensor's interval) one round of sends, and
     the clock moves on by shifting every event's next attempt 30 s earlier. The default
-    retry schedule is used."""
+    retry schedule is used. Both weeks' events, editors' and on-call's, queue up."""
     with psycopg.connect(db.info.dsn, autocommit=True) as conn:
-        write_week(conn, date.fromisoformat(WEEKS[0].stem), load_week(WEEKS[0]))
+        for path in WEEKS[:2]:
+            write_week(conn, date.fromisoformat(path.stem), load_week(path))
+        conn.execute("INSERT INTO alert_events (destination, kind, dedupe_key, payload)"
+                     " VALUES ('oncall', 'run_failure', 'run:r1', '{\"text\": \"r1 failed\"}')")
+    queues = {destination: [event_id for (event_id,) in db.execute(
+        "SELECT id FROM alert_events WHERE destination = %s ORDER BY seq", [destination])]
+        for destination in ("editors", "oncall")}
     receiver = Receiver()  # nothing listens on its port yet
     settings = AlertSettings(editors_url=receiver.url, oncall_url=receiver.url, secret=SECRET)
 
@@ -380,8 +386,11 @@ def test_the_receiver_down_for_30_minutes_then_back_loses_nothing(db):
     for _ in range(60):  # 30 minutes down
         tick()
     attempts = dict(db.execute("SELECT id, attempts FROM alert_events").fetchall())
-    assert attempts and db.execute("SELECT count(*) FROM alert_events WHERE status = 'failed'").fetchone() == (0,)
-    assert min(attempts.values()) >= 8 and max(attempts.values()) < settings.max_attempts  # tried, not given up
+    assert len(queues["editors"]) > 5 and db.execute(
+        "SELECT count(*) FROM alert_events WHERE status = 'failed'").fetchone() == (0,)
+    for head, *behind in queues.values():
+        assert 8 <= attempts[head] < settings.max_attempts  # tried all along, not given up
+        assert {attempts[event_id] for event_id in behind} <= {0}  # waiting behind it, not hammering
     receiver.start()
     try:
         for _ in range(60):  # at most 30 more minutes
@@ -389,9 +398,11 @@ def test_the_receiver_down_for_30_minutes_then_back_loses_nothing(db):
             if not db.execute("SELECT count(*) FROM alert_events WHERE status <> 'delivered'").fetchone()[0]:
                 break
         assert receiver.delivered_ids == Counter({event_id: 1 for event_id in attempts})
+        sent = [request["headers"]["webhook-id"] for request in receiver.requests]
+        for queue in queues.values():
+            assert [event_id for event_id in sent if event_id in queue] == queue  # in order of creation
     finally:
         receiver.stop()
-
 
 
 @pytest.mark.slow

@@ -19,8 +19,9 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 import psycopg
+from psycopg import sql
 
-from carnivore_orchestration.alerts.outbox import LEASE, readiness
+from carnivore_orchestration.alerts.outbox import HEAD_OF_QUEUE, LEASE, readiness
 from carnivore_orchestration.alerts.settings import AlertSettings
 from carnivore_orchestration.alerts.signing import signed_headers
 
@@ -55,22 +56,24 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 # A named event is claimed whether it is due or not (its delivery run holds it); without
-# a name, every due event of the given destinations. Either way, an event another sender
-# holds ('sending', its lease not over) is left alone.
-_CLAIM = (
+# a name, the due head of each given destination's queue. Either way, an event another
+# sender holds ('sending', its lease not over) is left alone, and so is one with an
+# older event of its destination still to be sent (HEAD_OF_QUEUE).
+_CLAIM = sql.SQL(
     "SELECT e.id, e.destination, e.payload, e.attempts FROM alert_events AS e"
     " WHERE (CASE WHEN %(id)s::text IS NULL"
     "             THEN e.next_attempt_at <= now() AND e.destination = ANY(%(destinations)s)"
     "             ELSE e.id = %(id)s END)"
     "   AND (e.status = 'pending' OR (e.status = 'sending' AND e.next_attempt_at <= now()))"
+    "   AND {head}"
     " ORDER BY e.seq LIMIT %(limit)s FOR UPDATE SKIP LOCKED"
-)
+).format(head=HEAD_OF_QUEUE)
 
 
 def claim(conn: psycopg.Connection, event_id: str | None = None, destinations: list[str] | None = None,
           limit: int = 50) -> list[tuple]:
-    """Take one named event, or the due events of `destinations`, and commit the claim:
-    'sending', held for the lease."""
+    """Take one named event, or the due heads of `destinations`' queues, and commit the
+    claim: 'sending', held for the lease."""
     with conn.transaction():
         rows = conn.execute(_CLAIM, {"id": event_id, "destinations": destinations or [], "limit": limit}).fetchall()
         if rows:
@@ -145,17 +148,42 @@ def _release(conn: psycopg.Connection, event_id: str) -> None:
 def deliver_event(conn: psycopg.Connection, event_id: str, settings: AlertSettings) -> Outcome:
     """One attempt at one event, due or not (what a delivery run does); `skipped` if it is
     delivered, failed or held by another sender."""
+    with httpx.Client() as client:
+        return _deliver_named(conn, event_id, settings, client)
+
+
+def _deliver_named(conn: psycopg.Connection, event_id: str, settings: AlertSettings,
+                   client: httpx.Client) -> Outcome:
     claimed = claim(conn, event_id)
     if not claimed:
         status = conn.execute("SELECT status FROM alert_events WHERE id = %s", [event_id]).fetchone()
+        if status and status[0] == "pending":
+            return Outcome(event_id, "skipped", "an older event of its destination is still to be sent")
         return Outcome(event_id, "skipped", f"status {status[0]}" if status else "no such event")
+    return attempt(conn, claimed[0], settings, client)
+
+
+def deliver_queue(conn: psycopg.Connection, event_id: str, settings: AlertSettings,
+                  limit: int = 1000) -> list[Outcome]:
+    """What a delivery run does: one attempt at its event (the head of its destination's
+    queue), and while the receiver takes them, the events behind it, one at a time and
+    in order, up to `limit`. It stops at the first event not delivered, which now holds
+    the queue until it is due again."""
     with httpx.Client() as client:
-        return attempt(conn, claimed[0], settings, client)
+        outcomes = [_deliver_named(conn, event_id, settings, client)]
+        if outcomes[0].status == "delivered":
+            destination = conn.execute("SELECT destination FROM alert_events WHERE id = %s", [event_id]).fetchone()[0]
+            while len(outcomes) < limit and (batch := claim(conn, destinations=[destination], limit=1)):
+                outcomes.append(attempt(conn, batch[0], settings, client))
+                if outcomes[-1].status != "delivered":
+                    break
+    return outcomes
 
 
 def send_due(conn: psycopg.Connection, settings: AlertSettings, destinations: list[str]) -> list[Outcome]:
-    """One attempt at every event of `destinations` that is due now, in this process
-    (`carnivore alerts send`); the same claim and attempt as a delivery run."""
+    """Every event of `destinations` that can go now, in this process (`carnivore alerts
+    send`): the due head of each queue, then the next, in order, until a queue's head is
+    not delivered; the same claim and attempt as a delivery run."""
     outcomes = []
     with httpx.Client() as client:
         while batch := claim(conn, destinations=destinations):

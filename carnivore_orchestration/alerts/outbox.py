@@ -4,6 +4,11 @@ The outbox is the one scheduler of deliveries. An event's `next_attempt_at` says
 is due; a delivery run dispatched for it, or a sender in the middle of an attempt, holds
 it by pushing that time forward by a lease. Nothing else waits or retries: a delivery
 that fails records when to try again, and a holder that dies lets its lease run out.
+
+Each destination's events go out in the order they were created: only the oldest
+unfinished one (pending, or held by a sender) may be sent, and the ones behind it wait
+until it is delivered or has failed for good. A receiver that was down gets its backlog
+in order once it is back, not in the order the backoff's jitter happens to pick.
 """
 
 from __future__ import annotations
@@ -12,12 +17,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from carnivore_orchestration.alerts.settings import DESTINATIONS, AlertSettings
 
 # Longer than any one attempt (the HTTP timeout is seconds) and any wait of a queued run.
 LEASE = "5 minutes"
+
+# `e` is at the head of its destination's queue: nothing older is still to be sent.
+HEAD_OF_QUEUE = sql.SQL(
+    "NOT EXISTS (SELECT FROM alert_events AS older WHERE older.destination = e.destination"
+    " AND older.seq < e.seq AND older.status IN ('pending', 'sending'))"
+)
 
 
 @dataclass(frozen=True)
@@ -75,19 +87,19 @@ def readiness(conn: psycopg.Connection, settings: AlertSettings) -> Readiness:
 
 def dispatch_due(conn: psycopg.Connection, destinations: list[str], lease: str = LEASE,
                  limit: int = 100) -> list[Dispatch]:
-    """Hold every due event for these destinations for `lease` and return them, oldest
-    first: each becomes one delivery run. An event held by a sender that died (its lease
-    over) is due again."""
+    """Hold the head of each destination's queue, if it is due, for `lease` and return
+    them: each becomes one delivery run, which goes on down its queue in order. An event
+    held by a sender that died (its lease over) is due again."""
     rows = conn.execute(
         # A 'sending' event whose lease is over lost its sender: pending again, for the new run.
-        "UPDATE alert_events AS e SET status = 'pending', claimed_at = NULL,"
-        "    next_attempt_at = clock_timestamp() + %(lease)s::interval"
-        " FROM (SELECT id FROM alert_events"
-        "       WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()"
-        "         AND destination = ANY(%(destinations)s)"
-        "       ORDER BY seq LIMIT %(limit)s FOR UPDATE SKIP LOCKED) AS due"
-        " WHERE e.id = due.id"
-        " RETURNING e.id, e.attempts + 1, e.next_attempt_at, e.seq",
+        sql.SQL("UPDATE alert_events AS e SET status = 'pending', claimed_at = NULL,"
+                "    next_attempt_at = clock_timestamp() + %(lease)s::interval"
+                " FROM (SELECT id FROM alert_events AS e"
+                "       WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()"
+                "         AND destination = ANY(%(destinations)s) AND {head}"
+                "       ORDER BY seq LIMIT %(limit)s FOR UPDATE SKIP LOCKED) AS due"
+                " WHERE e.id = due.id"
+                " RETURNING e.id, e.attempts + 1, e.next_attempt_at, e.seq").format(head=HEAD_OF_QUEUE),
         {"lease": lease, "destinations": destinations, "limit": limit},
     ).fetchall()
     return [Dispatch(event_id, attempt, until) for event_id, attempt, until, _ in sorted(rows, key=lambda r: r[3])]

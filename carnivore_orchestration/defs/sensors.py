@@ -10,8 +10,9 @@ from carnivore_orchestration.resources import AlertsResource, PostgresResource
 
 
 def dispatch_alerts(postgres: PostgresResource, alerts: AlertsResource) -> dg.SkipReason | list[dg.RunRequest]:
-    """One delivery run for each outbox event that is due; events whose endpoint is not
-    configured or is disabled stay pending, and the skip reason says why."""
+    """One delivery run for each destination whose queue's head is due (the run goes on
+    down the queue in order); events whose endpoint is not configured or is disabled
+    stay pending, and the skip reason says why."""
     settings = alerts.settings()
     with postgres.connect(autocommit=True) as conn:
         readiness = outbox.readiness(conn, settings)
@@ -50,8 +51,9 @@ def build_sensors(running: bool) -> list[dg.SensorDefinition]:
     status = dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED
 
     @dg.sensor(job=deliver_alert_job, minimum_interval_seconds=30, default_status=status,
-               description="Every due event in the alert outbox (editors' trend spikes, on-call failures)"
-                           " becomes one deliver_alert_job run; retries come back when the outbox says.")
+               description="The due head of each destination's queue in the alert outbox (editors' trend"
+                           " spikes, on-call failures) becomes one deliver_alert_job run, which delivers"
+                           " the queue in order; retries come back when the outbox says.")
     def alert_outbox_sensor(postgres: PostgresResource, alerts: AlertsResource):
         return dispatch_alerts(postgres, alerts)
 
