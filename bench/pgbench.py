@@ -8,14 +8,13 @@ and the epoch second and microsecond at which the transaction ended.
 from __future__ import annotations
 
 import re
-import resource
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.databases import percentile
-from bench.server import binary
+from bench.server import allow_descriptors, binary
 
 # One read as the website's API makes it: PostgREST runs each request as a transaction
 # that switches to the caller's role and sets its claims locally, then runs the query.
@@ -61,18 +60,13 @@ def parse_log(text: str) -> list[tuple[int, int]]:
     return entries
 
 
-def parse_tps(output: str) -> float:
+def parse_tps(output: str, errors: str = "") -> float:
     match = re.search(r"^tps = ([0-9.]+)", output, re.MULTILINE)
     if match is None:
-        raise RuntimeError(f"pgbench printed no tps:\n{output}")
+        # pgbench leaves tps out when no transaction completed; what each client hit is
+        # on stderr ("client 3 aborted in command 1 ...: ERROR: ...").
+        raise RuntimeError(f"pgbench completed no transaction:\n{output.strip()}\n{errors.strip()[-2000:]}")
     return float(match.group(1))
-
-
-def _allow_descriptors(count: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = min(hard, max(soft, count))
-    if wanted > soft:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def run(url: str, script: str, clients: int, seconds: float, threads: int = 2, rate: float | None = None) -> Run:
@@ -83,7 +77,7 @@ def run(url: str, script: str, clients: int, seconds: float, threads: int = 2, r
     ends (the server's capacity). With `rate` (transactions/s, all clients together)
     transactions start on a Poisson schedule, as independent visitors arrive, and each
     latency counts from its scheduled start, so time spent queueing is included."""
-    _allow_descriptors(clients + 64)  # pgbench and its children inherit this limit
+    allow_descriptors(clients + 64)
     with tempfile.TemporaryDirectory(prefix="carnivore-pgbench-") as folder:
         script_path = Path(folder) / "script.sql"
         script_path.write_text(script)
@@ -97,5 +91,5 @@ def run(url: str, script: str, clients: int, seconds: float, threads: int = 2, r
             raise RuntimeError(f"pgbench exited with {done.returncode}:\n{done.stderr.strip()[-2000:]}")
         log = [entry for path in Path(folder).glob("log.*") for entry in parse_log(path.read_text())]
     match = re.search(r"number of transactions actually processed: (\d+)", done.stdout)
-    return Run(clients=clients, seconds=seconds, rate=rate, tps=parse_tps(done.stdout),
+    return Run(clients=clients, seconds=seconds, rate=rate, tps=parse_tps(done.stdout, done.stderr),
                transactions=int(match.group(1)) if match else len(log), log=sorted(log))

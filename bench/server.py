@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import resource
 import shutil
 import signal
 import socket
@@ -107,6 +108,16 @@ class MissingTool(RuntimeError):
     """A program a benchmark needs is not installed: its figures are skipped, not failed."""
 
 
+def allow_descriptors(count: int) -> None:
+    """Raise this process's open-file limit to `count` if its hard limit allows; the
+    processes it starts (pgbench, pgbouncer) inherit it. A fresh machine's soft limit is
+    often 1,024, under what 1,000 clients and their pool take."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = count if hard == resource.RLIM_INFINITY else min(hard, max(soft, count))
+    if wanted > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 def pgbouncer_path() -> str | None:
     # Debian installs it in /usr/sbin, which is not on every user's PATH.
     return shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
@@ -138,11 +149,17 @@ def pgbouncer(host: str, port: int, database: str, pool_size: int, max_clients: 
         "log_connections = 0\nlog_disconnections = 0\n"
     )
     _hand_over(folder, user)
+    allow_descriptors(max_clients + pool_size + 64)  # pgbouncer takes the limit it starts with
     process = subprocess.Popen([executable, str(folder / "pgbouncer.ini")], user=user, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, start_new_session=True)
     try:
         _wait_for_port(listen, process, folder / "pgbouncer.log")
         yield f"postgresql://postgres@127.0.0.1:{listen}/{database}"
+    except Exception as error:
+        # A pooled run that failed says why in the pooler's words too (a login the
+        # server refused, a file-descriptor limit), not only in pgbench's.
+        log = (folder / "pgbouncer.log").read_text(errors="replace") if (folder / "pgbouncer.log").exists() else ""
+        raise RuntimeError(f"{error}\npgbouncer's log ends:\n{log.strip()[-1500:]}") from error
     finally:
         process.send_signal(signal.SIGINT)  # pgbouncer's "shut down when clients are gone"
         try:
