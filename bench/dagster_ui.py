@@ -96,6 +96,24 @@ class DevUI:
         if result["startSensor"]["__typename"] != "Sensor":
             raise RuntimeError(f"starting {name}: {result}")
 
+    def wait_for_first_tick(self, name: str, timeout: float = 120) -> None:
+        """Until the sensor has ticked once. A run status sensor's first tick only sets
+        its cursor to the newest event, so a run that fails before it is never seen:
+        a test launches its failing run after this."""
+        repository = self.repository()
+        selector = {"repositoryLocationName": repository["location"]["name"],
+                    "repositoryName": repository["name"], "sensorName": name}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            sensor = self.graphql(
+                "query($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) {"
+                " ... on Sensor { sensorState { ticks(limit: 1) { status } } } } }", {"selector": selector},
+            )["sensorOrError"]
+            if sensor["sensorState"]["ticks"]:
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"{name} did not tick within {timeout:.0f} s:\n{self.tail()}")
+
     def tail(self, characters: int = 3000) -> str:
         return self.log.read_text()[-characters:]
 

@@ -64,6 +64,7 @@ def test_a_stop_during_a_run_loses_nothing_and_the_run_is_completed_when_it_is_b
     with serving(home, empty_db_url, log, env=env) as ui, psycopg.connect(empty_db_url) as blocker:
         for sensor in ("run_failure_alert_sensor", "alert_outbox_sensor"):
             ui.start_sensor(sensor)
+        ui.wait_for_first_tick("run_failure_alert_sensor")
         # The import's transaction gets as far as top_videos and waits there: it has
         # written the archive, the creators and the topics when the server is stopped.
         blocker.execute("LOCK TABLE top_videos IN ACCESS EXCLUSIVE MODE")

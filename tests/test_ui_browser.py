@@ -91,6 +91,7 @@ def test_a_failed_run_as_on_call_meets_it(tmp_path, empty_db_url, shots):
         with serving(tmp_path / "home", empty_db_url, tmp_path / "dev.log", env=env, port=port) as ui:
             for sensor in ("run_failure_alert_sensor", "alert_outbox_sensor"):
                 ui.start_sensor(sensor)
+            ui.wait_for_first_tick("run_failure_alert_sensor")
             run_id = ui.launch("weekly_import_job", {"dagster/partition": MISSING_WEEK})
             record = ui.wait(run_id)
             assert record["status"] == "FAILURE" and record["tags"]["dagster/will_retry"] == "false"
