@@ -81,6 +81,10 @@ MATRIX: dict[tuple[str, str], str] = {
     ("analyzed_content_weeks", "INSERT"): "denied denied denied denied allowed allowed",
     ("analyzed_content_weeks", "UPDATE"): "denied denied denied denied all all",
     ("analyzed_content_weeks", "DELETE"): "denied denied denied denied denied raises",  # history refers to it
+    ("analyzed_content_versions", "SELECT"): "denied denied denied denied all all",
+    ("analyzed_content_versions", "INSERT"): "denied denied denied denied allowed allowed",
+    ("analyzed_content_versions", "UPDATE"): "denied denied denied denied denied raises",  # kept for good
+    ("analyzed_content_versions", "DELETE"): "denied denied denied denied denied raises",
     ("homepage_grid", "SELECT"): "all all all all all all",
     ("engagement_sentiment_aggregate", "SELECT"): "all all all all all all",
     ("trending_topics_by_week", "SELECT"): "all all all all all all",

@@ -34,6 +34,8 @@ def world(shared_db):
         db.execute("INSERT INTO auth.users (id) VALUES (%s)", [user])
     db.execute("INSERT INTO analyzed_content_weeks (week, source_file, sha256, raw_content, document_shape,"
                " topic_count, video_count) VALUES (%s, 'f.json', repeat('a', 64), '{}', 'nested', 1, 1)", [WEEK])
+    db.execute("INSERT INTO analyzed_content_versions (week, sha256, source_file, raw_content, document_shape)"
+               " VALUES (%s, repeat('a', 64), 'f.json', '{}', 'nested')", [WEEK])
     ids = {}
     for table, columns, values in [
         ("trending_topics", "topic_name, topic_slug, full_data, is_active", "'{name}', '{slug}', '{{}}', {active}"),
@@ -112,6 +114,9 @@ def _insert(world, obj):
         "analyzed_content_weeks": ("INSERT INTO analyzed_content_weeks (week, source_file, sha256, raw_content,"
                                    " document_shape, topic_count, video_count)"
                                    " VALUES ('2026-01-05', 'f', repeat('0', 64), '{}', 'nested', 0, 0)", []),
+        "analyzed_content_versions": ("INSERT INTO analyzed_content_versions (week, sha256, source_file,"
+                                      " raw_content, document_shape) VALUES (%s, repeat('b', 64), 'f', '{}',"
+                                      " 'nested')", [WEEK]),
     }
     if obj == world["this_month"]:
         return (f"INSERT INTO {obj} (content_type, content_id, interaction_type) VALUES ('top_video', 2, 'view')", [])
@@ -126,7 +131,7 @@ UPDATED = {"trending_topics": "description", "top_videos": "title", "creators": 
            "bento_grid_items": "content_title", "trending_topic_weeks": "topic_name", "top_video_weeks": "title",
            "creator_weeks": "topic_mentions", "user_interests": "interest_tags", "audit_log": "actor_role",
            "alert_events": "last_error", "alert_attempts": "error", "alert_endpoints": "reason",
-           "analyzed_content_weeks": "source_file"}
+           "analyzed_content_weeks": "source_file", "analyzed_content_versions": "source_file"}
 
 
 def _statement(world, obj, operation):

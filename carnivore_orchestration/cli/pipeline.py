@@ -65,6 +65,25 @@ def import_command(path: Path, week: date | None) -> None:
 
 
 @click.command()
+@click.argument("week", type=Week())
+@click.option("--sha256", "prefix", metavar="PREFIX",
+              help="Replay this version of the week's file (the start of its SHA-256) instead of the current one.")
+def replay(week: date, prefix: str | None) -> None:
+    """Import a week again from the archive, byte for byte, through the weekly import
+    job: the current version changes nothing; an earlier one restores the week as it was."""
+    from carnivore_orchestration.cli.runs import weekly_import
+    from carnivore_orchestration.content import archive
+
+    with fail_cleanly():
+        _migrate(database_url())
+        with connect(database_url()) as conn:
+            version = archive.find(conn, week, prefix)
+        done = weekly_import(week, archived_sha256=version.sha256)
+    click.echo(f"Replayed {version.source_file} ({version.sha256[:12]}) as the week of {week.isoformat()}: "
+               f"{import_summary(done)}")
+
+
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 @click.option("--user", "user_id", type=click.UUID,
               help="The grid personalized for this reader (get_personalized_grid).")
@@ -159,4 +178,4 @@ def maintain(months_ahead: int) -> None:
                f"rows moved from DEFAULT: {report.moved_from_default}")
 
 
-COMMANDS = (demo, import_command, grid, rerank, maintain)
+COMMANDS = (demo, import_command, replay, grid, rerank, maintain)

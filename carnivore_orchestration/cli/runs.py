@@ -66,9 +66,12 @@ class WeekImport:
 
 
 def weekly_import(week: date, source: Path | None = None, instance: dg.DagsterInstance | None = None,
-                  resources: dict | None = None) -> WeekImport:
-    """Materialize `weekly_import_job` for one week, exactly as the schedule would."""
-    ops = {"weekly_content": {"config": {"source_path": str(source)}}} if source is not None else None
+                  resources: dict | None = None, archived_sha256: str | None = None) -> WeekImport:
+    """Materialize `weekly_import_job` for one week, exactly as the schedule would, from
+    `source`, from a version in the archive, or from the content source's file."""
+    config = {"source_path": str(source) if source is not None else None, "archived_sha256": archived_sha256}
+    config = {key: value for key, value in config.items() if value is not None}
+    ops = {"weekly_content": {"config": config}} if config else None
     assets = materializations(run_job("weekly_import_job", week.isoformat(), ops, instance, resources))
     return WeekImport(ImportedWeek.from_metadata(assets["analyzed_content"]),
                       TableChanges.from_metadata(assets["trending_topics"]),

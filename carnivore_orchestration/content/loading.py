@@ -89,8 +89,15 @@ def monday_of(day: date | datetime) -> date:
 def load_week(path: Path, week: date | None = None, limits: Limits | None = None) -> WeekContent:
     """Read and validate a week's file. If `week` is given, the file's analysis_date
     (when it has one) must fall in that week."""
+    limits = limits or Limits()
+    return parse_week(_read(path, limits), path, week, limits)
+
+
+def parse_week(raw_bytes: bytes, source: Path, week: date | None = None, limits: Limits | None = None) -> WeekContent:
+    """Validate a week's file from its bytes (an archived version, say); `source` names
+    it in errors and in the archive."""
     with _collector_paused():
-        return _load_week(path, week, limits or Limits())
+        return _parse_week(raw_bytes, source, week, limits or Limits())
 
 
 @contextmanager
@@ -107,8 +114,7 @@ def _collector_paused():
             gc.enable()
 
 
-def _load_week(path: Path, week: date | None, limits: Limits) -> WeekContent:
-    raw_bytes = _read(path, limits)
+def _parse_week(raw_bytes: bytes, path: Path, week: date | None, limits: Limits) -> WeekContent:
     document = _parse_json(path, raw_bytes, limits)
     raw = raw_bytes.decode("utf-8")
     shape = "nested" if "analysis" in document else "flat"

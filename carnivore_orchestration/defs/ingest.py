@@ -4,7 +4,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from carnivore_orchestration.content.loading import ContentError, load_week
+from carnivore_orchestration.content import archive
+from carnivore_orchestration.content.loading import ContentError, load_week, parse_week
 from carnivore_orchestration.content.store import ImportedWeek, write_week
 from carnivore_orchestration.defs.partitions import weekly_partitions
 from carnivore_orchestration.homepage.checks import week_matches_file
@@ -15,6 +16,11 @@ class WeeklyContentConfig(dg.Config):
     source_path: str | None = Field(
         default=None,
         description="Import this file instead of the content source's <week>.json (used by `carnivore import`).",
+    )
+    archived_sha256: str | None = Field(
+        default=None,
+        description="Import this version of the week's file from the archive, byte for byte, instead of a file"
+                    " (used by `carnivore replay`).",
     )
 
 
@@ -44,7 +50,13 @@ def weekly_content(context: dg.AssetExecutionContext, config: WeeklyContentConfi
     week = date.fromisoformat(context.partition_key)
     path = Path(config.source_path) if config.source_path else content.path_for(week)
     try:
-        document = load_week(path, week, content.limits())
+        if config.archived_sha256:
+            with postgres.connect() as conn:
+                raw, source_file = archive.read(conn, week, config.archived_sha256)
+            path = Path(source_file)
+            document = parse_week(raw, path, week, content.limits())
+        else:
+            document = load_week(path, week, content.limits())
     except ContentError as exc:
         # Bad input will not get better by retrying: fail once, clearly, with nothing written.
         raise dg.Failure(description=str(exc), allow_retries=False) from None
