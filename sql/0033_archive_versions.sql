@@ -21,23 +21,7 @@ ALTER TABLE analyzed_content_versions ALTER COLUMN raw_content SET STORAGE EXTER
 INSERT INTO analyzed_content_versions (week, sha256, source_file, raw_content, document_shape, imported_at)
 SELECT week, sha256, source_file, raw_content, document_shape, imported_at FROM analyzed_content_weeks;
 
-CREATE FUNCTION private.refuse_version_change() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path = ''
-AS $$
-BEGIN
-    RAISE EXCEPTION 'analyzed_content_versions keeps every version: % is not allowed', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END
-$$;
-REVOKE EXECUTE ON FUNCTION private.refuse_version_change() FROM PUBLIC;
-
-CREATE TRIGGER analyzed_content_versions_immutable
-    BEFORE UPDATE OR DELETE ON analyzed_content_versions
-    FOR EACH ROW EXECUTE FUNCTION private.refuse_version_change();
-CREATE TRIGGER analyzed_content_versions_no_truncate
-    BEFORE TRUNCATE ON analyzed_content_versions
-    FOR EACH STATEMENT EXECUTE FUNCTION private.forbid_truncate();
+SELECT private.make_append_only('analyzed_content_versions');
 
 -- The pipeline's raw input, like the current archive: the service role only, and it
 -- only reads and adds.
