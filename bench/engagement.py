@@ -115,9 +115,10 @@ def single_inserts(history: int, samples: int) -> dict:
 
 def _current_videos(conn: psycopg.Connection, candidates: int) -> None:
     week = "2026-11-16"
-    conn.execute("INSERT INTO analyzed_content_weeks (week, source_file, sha256, raw_content, document_shape,"
-                 " topic_count, video_count) VALUES (%s, 'bench', repeat('0', 64), '{}', 'nested', 0, %s)",
-                 [week, candidates])
+    conn.execute("INSERT INTO analyzed_content_versions (week, sha256, source_file, raw_content, document_shape)"
+                 " VALUES (%s, repeat('0', 64), 'bench', '{}', 'nested')", [week])
+    conn.execute("INSERT INTO analyzed_content_weeks (week, source_file, sha256, document_shape, topic_count,"
+                 " video_count) VALUES (%s, 'bench', repeat('0', 64), 'nested', 0, %s)", [week, candidates])
     conn.execute("INSERT INTO top_videos (video_id, title, views, score, full_data, first_seen_week,"
                  " last_seen_week) SELECT 'v' || g, 'Video ' || g, g, (g %% 100), '{}', %s, %s"
                  " FROM generate_series(1, %s) AS g", [week, week, candidates])

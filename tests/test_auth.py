@@ -94,10 +94,10 @@ def test_calculate_trending_topics_ranks_the_latest_weeks_topics(db, act_as):
     appears in the latest week; one that did not appear this week does not."""
     weeks = ["2026-11-09", "2026-11-16"]
     for week in weeks:
-        db.execute(
-            "INSERT INTO analyzed_content_weeks (week, source_file, sha256, raw_content, document_shape,"
-            " topic_count, video_count) VALUES (%s, 'f.json', repeat('a', 64), '{}', 'nested', 0, 0)", [week]
-        )
+        db.execute("INSERT INTO analyzed_content_versions (week, sha256, source_file, raw_content, document_shape)"
+                   " VALUES (%s, repeat('a', 64), 'f.json', '{}', 'nested')", [week])
+        db.execute("INSERT INTO analyzed_content_weeks (week, source_file, sha256, document_shape, topic_count,"
+                   " video_count) VALUES (%s, 'f.json', repeat('a', 64), 'nested', 0, 0)", [week])
     scores = {"old-favourite": (99, 90), "gone": (98, None), "a": (None, 70), "b": (None, 60), "c": (None, 95),
               "d": (None, 10), "e": (None, 30), "retired": (None, 100)}
     for slug, per_week in scores.items():

@@ -18,7 +18,8 @@ WEEK = NEWEST.stem
 # What the week is, without the times of writing it: its archived file, its history, the
 # values of its current content, the grid.
 WEEK_CONTENT = {
-    "archive": "SELECT sha256, source_file, raw_content FROM analyzed_content_weeks WHERE week = %(week)s",
+    "archive": "SELECT w.sha256, w.source_file, v.raw_content FROM analyzed_content_weeks AS w"
+               " JOIN analyzed_content_versions AS v USING (week, sha256) WHERE week = %(week)s",
     "topics": "SELECT * FROM trending_topic_weeks WHERE week = %(week)s ORDER BY topic_id",
     "videos": "SELECT * FROM top_video_weeks WHERE week = %(week)s ORDER BY video_pk",
     "creators": "SELECT * FROM creator_weeks WHERE week = %(week)s ORDER BY creator_id",

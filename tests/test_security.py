@@ -32,10 +32,12 @@ def world(shared_db):
     db = shared_db
     for user in USERS.values():
         db.execute("INSERT INTO auth.users (id) VALUES (%s)", [user])
-    db.execute("INSERT INTO analyzed_content_weeks (week, source_file, sha256, raw_content, document_shape,"
-               " topic_count, video_count) VALUES (%s, 'f.json', repeat('a', 64), '{}', 'nested', 1, 1)", [WEEK])
+    # The week's file, a version for the INSERT cells' new week to refer to, and the week.
     db.execute("INSERT INTO analyzed_content_versions (week, sha256, source_file, raw_content, document_shape)"
-               " VALUES (%s, repeat('a', 64), 'f.json', '{}', 'nested')", [WEEK])
+               " VALUES (%s, repeat('a', 64), 'f.json', '{}', 'nested'),"
+               " ('2026-01-05', repeat('0', 64), 'f', '{}', 'nested')", [WEEK])
+    db.execute("INSERT INTO analyzed_content_weeks (week, source_file, sha256, document_shape, topic_count,"
+               " video_count) VALUES (%s, 'f.json', repeat('a', 64), 'nested', 1, 1)", [WEEK])
     ids = {}
     for table, columns, values in [
         ("trending_topics", "topic_name, topic_slug, full_data, is_active", "'{name}', '{slug}', '{{}}', {active}"),
@@ -111,9 +113,9 @@ def _insert(world, obj):
         "alert_attempts": ("INSERT INTO alert_attempts (event_id, url, duration_ms) VALUES (%s, 'u', 1)",
                            [world["event"]]),
         "alert_endpoints": ("INSERT INTO alert_endpoints (url, reason) VALUES ('u2', 'r')", []),
-        "analyzed_content_weeks": ("INSERT INTO analyzed_content_weeks (week, source_file, sha256, raw_content,"
+        "analyzed_content_weeks": ("INSERT INTO analyzed_content_weeks (week, source_file, sha256,"
                                    " document_shape, topic_count, video_count)"
-                                   " VALUES ('2026-01-05', 'f', repeat('0', 64), '{}', 'nested', 0, 0)", []),
+                                   " VALUES ('2026-01-05', 'f', repeat('0', 64), 'nested', 0, 0)", []),
         "analyzed_content_versions": ("INSERT INTO analyzed_content_versions (week, sha256, source_file,"
                                       " raw_content, document_shape) VALUES (%s, repeat('b', 64), 'f', '{}',"
                                       " 'nested')", [WEEK]),

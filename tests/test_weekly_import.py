@@ -89,7 +89,8 @@ def test_one_week_materializes_every_asset_with_metadata(weeks_dir, db, run_week
     assert all(_checks(result).values()) and len(_checks(result)) == 5
 
     assert db.execute("SELECT count(*) FROM trending_topics").fetchone()[0] == len(topics)
-    raw = db.execute("SELECT raw_content FROM analyzed_content_weeks WHERE week = %s", [week]).fetchone()[0]
+    raw = db.execute("SELECT v.raw_content FROM analyzed_content_weeks AS w JOIN analyzed_content_versions AS v USING (week, sha256)"
+                     " WHERE week = %s", [week]).fetchone()[0]
     assert raw == (weeks_dir / f"{week}.json").read_text()
     grid = _grid(db)
     assert [row[0] for row in grid] == list(range(1, len(grid) + 1))

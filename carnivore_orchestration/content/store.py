@@ -111,23 +111,24 @@ def write_week(conn: psycopg.Connection, week: date, content: WeekContent) -> We
 
 
 def _archive(conn: psycopg.Connection, week: date, content: WeekContent) -> None:
-    """The week's current file, and the file among the week's versions (kept for good)."""
-    conn.execute(
-        "INSERT INTO analyzed_content_weeks (week, source_file, sha256, raw_content, document_shape, analysis_date,"
-        " community_sentiment, topic_count, video_count)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-        " ON CONFLICT (week) DO UPDATE SET source_file = EXCLUDED.source_file, sha256 = EXCLUDED.sha256,"
-        " raw_content = EXCLUDED.raw_content, document_shape = EXCLUDED.document_shape,"
-        " analysis_date = EXCLUDED.analysis_date, community_sentiment = EXCLUDED.community_sentiment,"
-        " topic_count = EXCLUDED.topic_count, video_count = EXCLUDED.video_count, imported_at = now()",
-        [week, str(content.source), content.sha256, content.raw, content.shape, content.analysis_date,
-         Jsonb(content.community_sentiment) if content.community_sentiment is not None else None,
-         len(content.topics), len(content.videos)],
-    )
+    """The file among the week's versions (kept for good, byte for byte), then the week
+    pointing at it as its current version, with what was read from it."""
     conn.execute(
         "INSERT INTO analyzed_content_versions (week, sha256, source_file, raw_content, document_shape)"
         " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (week, sha256) DO NOTHING",
         [week, content.sha256, str(content.source), content.raw, content.shape],
+    )
+    conn.execute(
+        "INSERT INTO analyzed_content_weeks (week, source_file, sha256, document_shape, analysis_date,"
+        " community_sentiment, topic_count, video_count)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (week) DO UPDATE SET source_file = EXCLUDED.source_file, sha256 = EXCLUDED.sha256,"
+        " document_shape = EXCLUDED.document_shape,"
+        " analysis_date = EXCLUDED.analysis_date, community_sentiment = EXCLUDED.community_sentiment,"
+        " topic_count = EXCLUDED.topic_count, video_count = EXCLUDED.video_count, imported_at = now()",
+        [week, str(content.source), content.sha256, content.shape, content.analysis_date,
+         Jsonb(content.community_sentiment) if content.community_sentiment is not None else None,
+         len(content.topics), len(content.videos)],
     )
 
 
