@@ -119,7 +119,7 @@ def _imported(args, env=None) -> set[str]:
     return {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
 
 
-@pytest.mark.parametrize("args", [["--help"], ["db", "status"], ["db", "url"], ["alerts", "list"], ["grid"]])
+@pytest.mark.parametrize("args", [["--help"], ["db", "status"], ["db", "url"], ["alerts", "list"], ["grid"], ["schema"]])
 def test_commands_that_run_no_job_do_not_import_dagster(args, db_url):
     """Importing Dagster costs seconds; only the commands that run a job pay for it."""
     modules = _imported(args, {"CARNIVORE_DATABASE_URL": db_url})

@@ -6,7 +6,7 @@ commands that do not run a job answer at once, and a test keeps it so.
 
 import click
 
-from carnivore_orchestration.cli import alerts, benchmarks, database, engagement, pipeline
+from carnivore_orchestration.cli import alerts, benchmarks, contract, database, engagement, pipeline
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,5 +18,6 @@ def main() -> None:
     """
 
 
-for command in (*pipeline.COMMANDS, engagement.engagement, alerts.alerts, *database.COMMANDS, *benchmarks.COMMANDS):
+for command in (*pipeline.COMMANDS, engagement.engagement, alerts.alerts, *database.COMMANDS, *contract.COMMANDS,
+                *benchmarks.COMMANDS):
     main.add_command(command)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import NamedTuple
 
 from pydantic import ValidationError
 
-from carnivore_orchestration.content.schema import FlatDocument, NestedDocument, Sections
+from carnivore_orchestration.content.schema import PATTERN_MEANING, FlatDocument, NestedDocument, Sections
 from carnivore_orchestration.content.scoring import video_score
 from carnivore_orchestration.content.slugs import topic_slug
 
@@ -127,10 +128,6 @@ def _parse_week(raw_bytes: bytes, path: Path, week: date | None, limits: Limits)
     prefix = "analysis." if shape == "nested" else ""
 
     analysis_date = parsed.analysis_date
-    if isinstance(analysis_date, date) and not isinstance(analysis_date, datetime):
-        analysis_date = datetime(analysis_date.year, analysis_date.month, analysis_date.day, tzinfo=UTC)
-    if analysis_date is not None and analysis_date.tzinfo is None:
-        analysis_date = analysis_date.replace(tzinfo=UTC)
     if week is not None and analysis_date is not None and monday_of(analysis_date) != week:
         raise ContentError(
             f"{path}: analysis_date: {analysis_date.isoformat()} is not in the week of {week.isoformat()} "
@@ -178,10 +175,15 @@ def _parse_json(path: Path, raw: bytes, limits: Limits) -> dict:
     except UnicodeDecodeError as exc:
         raise ContentError(f"{path}: not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x})") from None
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_not_json)
+        if _may_overflow(raw):  # a number no double holds (1e400) parses as infinity
+            json.loads(text, parse_float=_finite, parse_int=_finite)
     except RecursionError:
         raise ContentError(f"{path}: nested deeper than the JSON parser goes (the limit is {limits.max_depth} "
                            "levels)") from None
+    except _OutOfRange as exc:
+        raise ContentError(f"{path}: the number {exc} is out of range (JSON numbers must fit a double, "
+                           "at most about 1.8e308)") from None
     except json.JSONDecodeError as exc:
         start = text.lstrip()[:40].replace("\n", " ")
         raise ContentError(
@@ -192,12 +194,51 @@ def _parse_json(path: Path, raw: bytes, limits: Limits) -> dict:
     if _deeper_than_limit(raw, limits.max_depth):
         raise ContentError(f"{path}: {_deeper_than(document, limits.max_depth)}: nested more than "
                            f"{limits.max_depth} levels deep")
-    # U+0000 can only come from the escape \u0000 (JSON forbids raw control characters),
-    # so a file without that text needs no walk; one with it (or with "\\u0000") gets one.
-    where = nul_path(document) if b"\\u0000" in raw else None
-    if where is not None:
-        raise ContentError(f"{path}: {where}: contains a NUL character (\\u0000), which PostgreSQL text cannot hold")
+    # U+0000 and unpaired surrogates can only come from escapes (JSON forbids raw control
+    # characters, and UTF-8 cannot encode a surrogate), so a file without such an escape
+    # needs no walk; one with it (or with "\\u0000", or an emoji written as a pair) gets one.
+    found = unstorable_text(document) if _unstorable_escape.search(raw) else None
+    if found is not None:
+        where, what = found
+        raise ContentError(f"{path}: {where}: contains {what}, which PostgreSQL text cannot hold")
     return document
+
+
+class _OutOfRange(ValueError):
+    pass
+
+
+def _not_json(constant: str):
+    raise json.JSONDecodeError(f"{constant} is not a JSON value", constant, 0)
+
+
+def _finite(text: str):
+    number = float(text)
+    if math.isinf(number):
+        raise _OutOfRange(text[:40])
+    return number
+
+
+# Cheap tests on the raw bytes, so that a normal week skips the slow paths.
+def _may_overflow(raw: bytes) -> bool:
+    """Whether a number may be beyond a double: a three-digit exponent, or 309 digits in
+    a row (found as a run of zeros: bytes.find is many times faster than a regex repeat).
+    An exponent counts only where a number can start, so that IDs like "v078e259" do not
+    cost every big week the careful parse; text in strings can still match, at that cost."""
+    for found in _BIG_EXPONENT.finditer(raw):
+        start = found.start()
+        while start and raw[start - 1] in _IN_A_NUMBER:
+            start -= 1
+        if raw[start - 1] in _BEFORE_A_NUMBER:
+            return True
+    return b"0" * 309 in raw.translate(_DIGITS_AS_ZERO)
+
+
+_BIG_EXPONENT = re.compile(rb"[0-9][eE]\+?[0-9]{3}")
+_IN_A_NUMBER = frozenset(b"0123456789.-")
+_BEFORE_A_NUMBER = frozenset(b":[, \t\r\n")
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_unstorable_escape = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
 
 
 def _deeper_than_limit(raw: bytes, depth: int) -> bool:
@@ -235,19 +276,28 @@ def _deeper_than(document, depth: int) -> str:
     raise AssertionError("no value is nested that deep")
 
 
-def nul_path(value, path: tuple = ()) -> str | None:
-    """The JSON path of the first string (or key) holding U+0000, or None."""
+_UNSTORABLE = re.compile("[\u0000\ud800-\udfff]")  # a surrogate in a str is always unpaired
+
+
+def unstorable_text(value, path: tuple = ()) -> tuple[str, str] | None:
+    """The JSON path of the first string (or key) holding U+0000 or an unpaired
+    surrogate, and which of the two, or None."""
     if isinstance(value, str):
-        return (_json_path(path) if path else "(top level)") if "\x00" in value else None
+        found = _UNSTORABLE.search(value)
+        if found is None:
+            return None
+        what = "a NUL character (\\u0000)" if found.group() == "\x00" else (
+            f"an unpaired surrogate (\\u{ord(found.group()):04x})")
+        return (_json_path(path) if path else "(top level)"), what
     if isinstance(value, dict):
         for key, item in value.items():
-            if "\x00" in key:
-                return _json_path((*path, key))
-            if (found := nul_path(item, (*path, key))) is not None:
+            if (found := unstorable_text(key)) is not None:
+                return _json_path((*path, key.encode("utf-8", "backslashreplace").decode())), found[1]
+            if (found := unstorable_text(item, (*path, key))) is not None:
                 return found
     if isinstance(value, list):
         for index, item in enumerate(value):
-            if (found := nul_path(item, (*path, index))) is not None:
+            if (found := unstorable_text(item, (*path, index))) is not None:
                 return found
     return None
 
@@ -258,8 +308,11 @@ def _describe_validation(path: Path, exc: ValidationError, document: dict) -> st
     location = _json_path(first["loc"])
     value = _value_at(document, first["loc"])
     shown = "(missing)" if value is _MISSING else json.dumps(value, ensure_ascii=False)[:80]
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "string_pattern_mismatch":
+        message = PATTERN_MEANING[first["ctx"]["pattern"]]
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    return f"{path}: {location}: {first['msg'].removeprefix('Value error, ')}, got {shown}{more}"
+    return f"{path}: {location}: {message}, got {shown}{more}"
 
 
 _MISSING = object()

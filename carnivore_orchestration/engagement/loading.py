@@ -28,7 +28,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from carnivore_orchestration.content.loading import nul_path
+from carnivore_orchestration.content.loading import unstorable_text
 
 FIELDS = ("content_type", "content_id", "interaction_type", "sentiment", "sentiment_score", "user_id", "created_at",
           "metadata")
@@ -65,8 +65,8 @@ class Interaction(BaseModel):
                 value = json.loads(value)
             except json.JSONDecodeError:
                 raise ValueError("must be a JSON object") from None
-        if nul_path(value) is not None:
-            raise ValueError(f"contains a NUL character at {nul_path(value)}, which PostgreSQL cannot store")
+        if (found := unstorable_text(value)) is not None:
+            raise ValueError(f"contains {found[1]} at {found[0]}, which PostgreSQL cannot store")
         return value
 
     @field_validator("created_at")
