@@ -35,9 +35,12 @@ def alert_summary(conn) -> str:
     settings = AlertSettings.from_environ(os.environ)
     ready = outbox.readiness(conn, settings)
     pending = outbox.pending_count(conn, list(DESTINATIONS))
-    if not ready.waiting:  # the URLs are not printed: a Slack-style webhook URL is a secret
-        return f"{pending} pending; editors' and on-call endpoints configured"
-    return f"{pending} pending; held until {ready.describe_waiting()}"
+    held = [destination for destination in pending if destination in ready.waiting]
+    # The URLs are not printed: a Slack webhook's URL is its secret.
+    configured = ", ".join(ready.ready) or "none"
+    if not held:
+        return f"{sum(pending.values())} pending; endpoints configured: {configured}"
+    return f"{sum(pending.values())} pending; held until {ready.describe_waiting(held)}"
 
 
 def prepare(host: str, port: int, verbose: bool = False) -> DevServer:

@@ -74,10 +74,14 @@ class ContentSource(dg.ConfigurableResource):
 
 
 class AlertsResource(dg.ConfigurableResource):
-    """Where trend spikes (editors) and failed runs (on-call) are delivered, and how."""
+    """Where trend spikes (editors) and failed runs (on-call) are delivered, and how: each
+    audience may have a signed webhook and a Slack webhook, each with its own queue."""
 
-    editors_url: str | None = Field(default=None, description="Webhook for editors' trend-spike alerts.")
-    oncall_url: str | None = Field(default=None, description="Webhook for failed runs; unset: editors_url.")
+    editors_url: str | None = Field(default=None, description="Signed webhook (Standard Webhooks) for editors.")
+    editors_slack_url: str | None = Field(default=None, description="Slack incoming webhook for editors.")
+    oncall_url: str | None = Field(default=None, description="Signed webhook for failed runs; with neither on-call"
+                                                             " endpoint set, on-call alerts go to the editors'.")
+    oncall_slack_url: str | None = Field(default=None, description="Slack incoming webhook for failed runs.")
     secret: str | None = Field(default=None, description="Standard Webhooks signing secret, whsec_<base64>.")
     ui_url: str = Field(default=AlertSettings.ui_url, description="The Dagster UI, for links in alerts.")
     timeout: float = Field(default=AlertSettings.timeout, description="Seconds to wait for a receiver.")

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 import pytest
 from click.testing import CliRunner
+from failing_runs import failed_import, sense_failure
 from standardwebhooks.webhooks import Webhook
 from webhook_receiver import SECRET, Receiver
 
@@ -370,16 +371,9 @@ def test_a_failing_run_queues_one_on_call_alert_and_the_outbox_delivers_it(db, d
     (tmp_path / f"{WEEKS[0].stem}.json").write_text("<html>502 Bad Gateway</html>")
     resources = _resources(db_url, receiver.url, content_dir=tmp_path, ui_url="http://ui.test:3000")
     with dg.instance_for_test() as instance:
-        with pytest.raises(runs.RunFailed):
-            runs.run_job("weekly_import_job", WEEKS[0].stem, instance=instance, resources=resources)
-        run = instance.get_runs(limit=1)[0]
-        failure = next(e for e in instance.all_logs(run.run_id) if e.dagster_event
-                       and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE).dagster_event
+        run, failure = failed_import(instance, WEEKS[0].stem, resources)
         for _ in range(2):  # a sensor that sees the same failure twice still queues one alert
-            context = dg.build_run_status_sensor_context(
-                sensor_name="run_failure_alert_sensor", dagster_instance=instance, dagster_run=run,
-                dagster_event=failure, resources=resources).for_run_failure()
-            SENSORS["run_failure_alert_sensor"](context)
+            sense_failure(instance, run, failure, resources)
         assert receiver.requests == []  # the sensor posts nothing itself
         assert [kind for _, kind, _ in _events(db, "pending")] == ["run_failure"] == [k for _, k, _ in _events(db)]
         requests = _dispatch(instance, resources)
@@ -433,4 +427,4 @@ def test_carnivore_dev_says_once_what_holds_the_outbox_and_never_prints_a_url(db
     monkeypatch.setenv("CARNIVORE_WEBHOOK_URL", "http://127.0.0.1:9/T0/B0/secret-token")
     monkeypatch.setenv("CARNIVORE_WEBHOOK_SECRET", SECRET)
     configured = alert_summary(db)
-    assert configured == "1 pending; editors' and on-call endpoints configured" and "secret-token" not in configured
+    assert configured == "1 pending; endpoints configured: editors, oncall" and "secret-token" not in configured

@@ -3,9 +3,15 @@
 Every attempt is one claim (committed before the HTTP call, with FOR UPDATE SKIP
 LOCKED, so concurrent senders never take the same event), one POST with a timeout, and
 one recorded attempt. Timeouts, connection errors, 429 and 5xx are retried with
-exponential backoff and jitter (honouring Retry-After); other 4xx fail at once; 410
-disables the endpoint and the event waits. Nothing here waits for a retry: the event's
-`next_attempt_at` says when it is due again, and the outbox dispatches it then.
+exponential backoff and jitter (honouring Retry-After); other 4xx fail at once; an
+endpoint that says it is gone for good (410, or Slack's 403/404/410: a revoked webhook,
+an archived channel) is disabled and the event waits. Nothing here waits for a retry:
+the event's `next_attempt_at` says when it is due again, and the outbox dispatches it
+then.
+
+The two formats differ only in the POST: a signed Standard Webhooks body with httpx, or
+a Block Kit message with slack_sdk's webhook client (its own retries off: the outbox is
+the one place that retries).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import json
 import random
 import time
+import urllib.error
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -20,10 +27,12 @@ from email.utils import parsedate_to_datetime
 import httpx
 import psycopg
 from psycopg import sql
+from slack_sdk.webhook import WebhookClient
 
 from carnivore_orchestration.alerts.outbox import HEAD_OF_QUEUE, LEASE, readiness
-from carnivore_orchestration.alerts.settings import AlertSettings
+from carnivore_orchestration.alerts.settings import DESTINATIONS, AlertSettings
 from carnivore_orchestration.alerts.signing import signed_headers
+from carnivore_orchestration.alerts.slack import message as slack_message
 
 
 @dataclass(frozen=True)
@@ -43,8 +52,7 @@ def retry_delay(attempt: int, base: float, cap: float, retry_after: float | None
     return min(cap, max(delay, retry_after or 0.0))
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
+def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     if value.strip().isdigit():
@@ -53,6 +61,53 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
     except (TypeError, ValueError):
         return None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one POST came back with: a status, or the transport error instead."""
+
+    status_code: int | None = None
+    error: str | None = None
+    retry_after: float | None = None
+    body: str = ""
+
+
+def _post_standard(client: httpx.Client, url: str, event_id: str, payload: dict, settings: AlertSettings) -> Answer:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    headers = signed_headers(settings.secret, event_id, body)
+    try:
+        response = client.post(url, content=body.encode("utf-8"), headers=headers, timeout=settings.timeout)
+    except httpx.TimeoutException:
+        return Answer(error=f"no answer within {settings.timeout:g} s")
+    except httpx.TransportError as exc:
+        return Answer(error=f"{type(exc).__name__}: {exc}")
+    return Answer(response.status_code, retry_after=_retry_after(response.headers.get("retry-after")),
+                  body=response.reason_phrase)
+
+
+def _post_slack(url: str, payload: dict, settings: AlertSettings) -> Answer:
+    client = WebhookClient(url, timeout=settings.timeout, retry_handlers=[])
+    try:
+        response = client.send_dict(slack_message(payload, settings.ui_url))
+    except TimeoutError:
+        return Answer(error=f"no answer within {settings.timeout:g} s")
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            return Answer(error=f"no answer within {settings.timeout:g} s")
+        return Answer(error=f"{type(exc.reason).__name__}: {exc.reason}")
+    except OSError as exc:  # a connection reset while reading the answer
+        return Answer(error=f"{type(exc).__name__}: {exc}")
+    headers = {name.lower(): value for name, value in (response.headers or {}).items()}
+    return Answer(response.status_code, retry_after=_retry_after(headers.get("retry-after")),
+                  body=(response.body or "").strip()[:200])
+
+
+def _gone(destination: str, status_code: int | None) -> bool:
+    """The endpoint says it will never take a message again."""
+    if DESTINATIONS[destination].format == "slack":
+        return status_code in (403, 404, 410)  # invalid_token, no_service, channel_is_archived
+    return status_code == 410
 
 
 # A named event is claimed whether it is due or not (its delivery run holds it); without
@@ -92,42 +147,37 @@ def attempt(conn: psycopg.Connection, event: tuple, settings: AlertSettings, cli
         _release(conn, event_id)
         return Outcome(event_id, "waiting", waiting)
 
-    url = settings.url_for(destination)
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    headers = signed_headers(settings.secret, event_id, body)
+    url, shown = settings.url_for(destination), settings.endpoint(destination)
     started = time.perf_counter()
-    status_code, error, response = None, None, None
-    try:
-        response = client.post(url, content=body.encode("utf-8"), headers=headers, timeout=settings.timeout)
-        status_code = response.status_code
-    except httpx.TimeoutException:
-        error = f"no answer within {settings.timeout:g} s"
-    except httpx.TransportError as exc:
-        error = f"{type(exc).__name__}: {exc}"
+    if DESTINATIONS[destination].format == "slack":
+        answer = _post_slack(url, payload, settings)
+    else:
+        answer = _post_standard(client, url, event_id, payload, settings)
     duration_ms = round((time.perf_counter() - started) * 1000)
+    status_code = answer.status_code
+    delivered = status_code is not None and 200 <= status_code < 300
     conn.execute(
         "INSERT INTO alert_attempts (event_id, url, status_code, error, duration_ms) VALUES (%s, %s, %s, %s, %s)",
-        [event_id, url, status_code, error, duration_ms],
+        [event_id, shown, status_code, None if delivered else answer.error or answer.body or None, duration_ms],
     )
     attempts += 1
 
-    if status_code is not None and 200 <= status_code < 300:
+    if delivered:
         conn.execute("UPDATE alert_events SET status = 'delivered', attempts = %s, delivered_at = now(),"
                      " claimed_at = NULL, last_error = NULL WHERE id = %s", [attempts, event_id])
         return Outcome(event_id, "delivered", f"HTTP {status_code}")
-    if status_code == 410:
+    detail = answer.error or f"HTTP {status_code}" + (f" {answer.body}" if answer.body else "")
+    if _gone(destination, status_code):
         with conn.transaction():
             conn.execute("INSERT INTO alert_endpoints (url, reason) VALUES (%s, %s) ON CONFLICT (url) DO NOTHING",
-                         [url, f"410 Gone for {event_id}"])
+                         [shown, f"{detail} for {event_id}"])
             conn.execute("UPDATE alert_events SET status = 'pending', attempts = %s, claimed_at = NULL,"
                          " next_attempt_at = now(), last_error = %s WHERE id = %s",
-                         [attempts, "HTTP 410: endpoint disabled", event_id])
-        return Outcome(event_id, "waiting", f"{url} answered 410 Gone: endpoint disabled")
-    detail = error or f"HTTP {status_code}"
-    retryable = error is not None or status_code == 429 or status_code >= 500
+                         [attempts, f"{detail}: endpoint disabled", event_id])
+        return Outcome(event_id, "waiting", f"{shown} answered {detail}: endpoint disabled")
+    retryable = answer.error is not None or status_code == 429 or status_code >= 500
     if retryable and attempts < settings.max_attempts:
-        delay = retry_delay(attempts, settings.base_delay, settings.max_delay,
-                            _retry_after(response) if response is not None else None)
+        delay = retry_delay(attempts, settings.base_delay, settings.max_delay, answer.retry_after)
         conn.execute("UPDATE alert_events SET status = 'pending', attempts = %s, claimed_at = NULL, last_error = %s,"
                      " next_attempt_at = now() + make_interval(secs => %s) WHERE id = %s",
                      [attempts, detail, delay, event_id])
@@ -184,10 +234,11 @@ def send_due(conn: psycopg.Connection, settings: AlertSettings, destinations: li
     """Every event of `destinations` that can go now, in this process (`carnivore alerts
     send`): the due head of each queue, then the next, in order, until a queue's head is
     not delivered; the same claim and attempt as a delivery run."""
-    outcomes = []
+    outcomes, destinations = [], list(destinations)
     with httpx.Client() as client:
-        while batch := claim(conn, destinations=destinations):
-            outcomes += [attempt(conn, event, settings, client) for event in batch]
-            if all(o.status == "waiting" for o in outcomes[-len(batch):]):
-                break  # a race with a 410: the rest waits for the endpoint
+        while destinations and (batch := claim(conn, destinations=destinations)):
+            for event in batch:  # the head of each queue
+                outcomes.append(attempt(conn, event, settings, client))
+                if outcomes[-1].status == "waiting":
+                    destinations.remove(event[1])  # its endpoint is disabled: the queue waits for it
     return outcomes

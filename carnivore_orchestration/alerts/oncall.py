@@ -34,6 +34,7 @@ def run_failure_payload(job: str, run_id: str, root_run_id: str, partition: str 
         "partition": partition,
         "error": error,
         "retry": {"coming": retry.coming, "number": retry.number, "max_retries": retry.max_retries},
+        "what_next": retry.sentence(),
         "url": run_url,
         "text": f"{job}{where} failed: {error[:300]} {retry.sentence()}",
     }

@@ -13,6 +13,7 @@ in order once it is back, not in the order the backoff's jitter happens to pick.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +21,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from carnivore_orchestration.alerts.settings import DESTINATIONS, AlertSettings
+from carnivore_orchestration.alerts.settings import DESTINATIONS, AlertSettings, shown_endpoint
 
 # Longer than any one attempt (the HTTP timeout is seconds) and any wait of a queued run.
 LEASE = "5 minutes"
@@ -39,8 +40,11 @@ class Readiness:
     ready: list[str]
     waiting: dict[str, str]
 
-    def describe_waiting(self) -> str:
-        return "; ".join(f"{destination}: {why}" for destination, why in sorted(self.waiting.items()))
+    def describe_waiting(self, among: Iterable[str] | None = None) -> str:
+        """Why the destinations `among` (default: all) wait."""
+        among = set(self.waiting if among is None else among)
+        return "; ".join(f"{destination}: {why}" for destination, why in sorted(self.waiting.items())
+                         if destination in among)
 
 
 @dataclass(frozen=True)
@@ -71,13 +75,13 @@ class AlertRow:
 
 
 def readiness(conn: psycopg.Connection, settings: AlertSettings) -> Readiness:
-    disabled = {url for (url,) in conn.execute("SELECT url FROM alert_endpoints")}
+    disabled = dict(conn.execute("SELECT url, reason FROM alert_endpoints").fetchall())
     ready, waiting = [], {}
     for destination in DESTINATIONS:
-        url = settings.url_for(destination)
+        url = settings.endpoint(destination)
         why = settings.missing(destination)
         if why is None and url in disabled:
-            why = f"{url} answered 410 Gone and is disabled; `carnivore alerts enable {url}` re-enables it"
+            why = (f"{url} is disabled, it answered {disabled[url]}; `carnivore alerts enable URL` re-enables it")
         if why is None:
             ready.append(destination)
         else:
@@ -105,9 +109,11 @@ def dispatch_due(conn: psycopg.Connection, destinations: list[str], lease: str =
     return [Dispatch(event_id, attempt, until) for event_id, attempt, until, _ in sorted(rows, key=lambda r: r[3])]
 
 
-def pending_count(conn: psycopg.Connection, destinations: list[str]) -> int:
-    return conn.execute("SELECT count(*) FROM alert_events WHERE status = 'pending' AND destination = ANY(%s)",
-                        [destinations]).fetchone()[0]
+def pending_count(conn: psycopg.Connection, destinations: list[str]) -> dict[str, int]:
+    """Pending events by destination, for those of `destinations` that have any."""
+    return dict(conn.execute("SELECT destination, count(*) FROM alert_events"
+                             " WHERE status = 'pending' AND destination = ANY(%s) GROUP BY destination",
+                             [destinations]).fetchall())
 
 
 @dataclass(frozen=True)
@@ -117,19 +123,21 @@ class RecordedFailure:
     updated: bool    # a retry's failure, folded into the page that has not gone out yet
 
 
-def record_run_failure(conn: psycopg.Connection, payload: dict) -> RecordedFailure:
-    """The on-call event for a failed run: one per root run, so that Dagster's retries
-    of a run never page again. While that page is still pending, a retry's failure
-    replaces its body (the newest state goes out); once it has gone, the retry is only
-    in the UI."""
-    event_id, new, updated = conn.execute(
-        "INSERT INTO alert_events (destination, kind, dedupe_key, payload) VALUES ('oncall', 'run_failure', %s, %s)"
-        " ON CONFLICT (dedupe_key) DO UPDATE SET payload = CASE WHEN alert_events.status = 'pending'"
+def record_run_failure(conn: psycopg.Connection, payload: dict,
+                       destinations: Sequence[str] = ("oncall",)) -> list[RecordedFailure]:
+    """The on-call event for a failed run, one in each of on-call's queues: one per root
+    run, so that Dagster's retries of a run never page again. While that page is still
+    pending, a retry's failure replaces its body (the newest state goes out); once it
+    has gone, the retry is only in the UI."""
+    rows = conn.execute(
+        "INSERT INTO alert_events (destination, kind, dedupe_key, payload)"
+        " SELECT destination, 'run_failure', %s, %s FROM unnest(%s::text[]) AS destination"
+        " ON CONFLICT (destination, dedupe_key) DO UPDATE SET payload = CASE WHEN alert_events.status = 'pending'"
         "   THEN EXCLUDED.payload ELSE alert_events.payload END"
         " RETURNING id, xmax = 0, xmax <> 0 AND status = 'pending'",
-        [f"run:{payload['root_run_id']}", Jsonb(payload)],
-    ).fetchone()
-    return RecordedFailure(event_id, new, updated)
+        [f"run:{payload['root_run_id']}", Jsonb(payload), list(destinations)],
+    ).fetchall()
+    return [RecordedFailure(*row) for row in rows]
 
 
 def requeue(conn: psycopg.Connection, event_id: str | None = None, all_failed: bool = False) -> int:
@@ -149,17 +157,20 @@ class EndpointEnabled:
 
 
 def enable_endpoint(conn: psycopg.Connection, url: str) -> EndpointEnabled:
-    """Re-enable an endpoint that answered 410 Gone. The events it stopped stayed pending
-    and due; they were only held back because the endpoint was disabled, so they go out
-    at the next dispatch."""
+    """Re-enable an endpoint that said it is gone (410, or Slack's no_service). The events
+    it stopped stayed pending and due; they were only held back because the endpoint was
+    disabled, so they go out at the next dispatch. `url` as configured or as shown."""
     with conn.transaction():
-        removed = conn.execute("DELETE FROM alert_endpoints WHERE url = %s", [url]).rowcount
+        row = conn.execute("DELETE FROM alert_endpoints WHERE url IN (%s, %s) RETURNING url",
+                           [url, shown_endpoint(url, "slack")]).fetchone()
+        # Pending, and stopped by this endpoint: its last attempt was there, and said "gone".
         released = conn.execute(
             "SELECT count(*) FROM alert_events AS e WHERE e.status = 'pending' AND EXISTS"
-            " (SELECT FROM alert_attempts AS a WHERE a.event_id = e.id AND a.url = %s AND a.status_code = 410"
-            "  AND a.id = (SELECT max(id) FROM alert_attempts WHERE event_id = e.id))", [url]
+            " (SELECT FROM alert_attempts AS a WHERE a.event_id = e.id AND a.url = %s"
+            "  AND a.status_code IN (403, 404, 410)"
+            "  AND a.id = (SELECT max(id) FROM alert_attempts WHERE event_id = e.id))", [row[0] if row else url]
         ).fetchone()[0]
-    return EndpointEnabled(bool(removed), released)
+    return EndpointEnabled(row is not None, released)
 
 
 def list_events(conn: psycopg.Connection, status: str | None = None) -> list[AlertRow]:

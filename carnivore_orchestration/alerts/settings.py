@@ -15,21 +15,45 @@ from carnivore_orchestration.alerts.signing import SecretError, check_secret
 # Field of AlertSettings -> the variable that sets it.
 ENVIRONMENT = {
     "editors_url": "CARNIVORE_WEBHOOK_URL",
+    "editors_slack_url": "CARNIVORE_SLACK_WEBHOOK_URL",
     "oncall_url": "CARNIVORE_ONCALL_WEBHOOK_URL",
+    "oncall_slack_url": "CARNIVORE_ONCALL_SLACK_WEBHOOK_URL",
     "secret": "CARNIVORE_WEBHOOK_SECRET",
     "ui_url": "CARNIVORE_UI_URL",
     "timeout": "CARNIVORE_ALERT_TIMEOUT_SECONDS",
     "max_attempts": "CARNIVORE_ALERT_MAX_ATTEMPTS",
     "base_delay": "CARNIVORE_ALERT_RETRY_BASE_SECONDS",
 }
-DESTINATIONS = ("editors", "oncall")
+
+
+@dataclass(frozen=True)
+class Destination:
+    """One queue of the outbox: who it is for, and the format its endpoint takes.
+    Each endpoint has its own queue, so a dead Slack webhook never holds back the
+    signed webhook, nor the editors on-call."""
+
+    name: str
+    audience: str  # editors | oncall
+    format: str    # standard (Standard Webhooks JSON, signed) | slack (an incoming webhook's Block Kit message)
+    url_field: str
+
+
+DESTINATIONS = {d.name: d for d in (
+    Destination("editors", "editors", "standard", "editors_url"),
+    Destination("editors_slack", "editors", "slack", "editors_slack_url"),
+    Destination("oncall", "oncall", "standard", "oncall_url"),
+    Destination("oncall_slack", "oncall", "slack", "oncall_slack_url"),
+)}
+AUDIENCES = ("editors", "oncall")
 
 
 @dataclass(frozen=True)
 class AlertSettings:
     editors_url: str | None = None
-    # Unset: on-call alerts go to the editors' endpoint.
+    editors_slack_url: str | None = None
+    # With neither on-call endpoint set, on-call alerts go to the editors' endpoints.
     oncall_url: str | None = None
+    oncall_slack_url: str | None = None
     secret: str | None = None
     ui_url: str = "http://127.0.0.1:3000"
     timeout: float = 10.0
@@ -56,15 +80,26 @@ class AlertSettings:
         return cls(**values)
 
     def url_for(self, destination: str) -> str | None:
-        if destination == "oncall":
-            return self.oncall_url or self.editors_url
-        return self.editors_url
+        spec = DESTINATIONS[destination]
+        if spec.audience == "oncall" and not (self.oncall_url or self.oncall_slack_url):
+            spec = DESTINATIONS[destination.replace("oncall", "editors")]
+        return getattr(self, spec.url_field)
+
+    def destinations_for(self, audience: str) -> list[str]:
+        """The queues an alert for `audience` goes into: one per configured endpoint, or
+        the audience's own (signed webhook) queue when none is, where it waits until one is."""
+        configured = [d.name for d in DESTINATIONS.values() if d.audience == audience and self.url_for(d.name)]
+        return configured or [audience]
 
     def missing(self, destination: str) -> str | None:
         """Why events for `destination` cannot go out whatever the receiver says, or None."""
+        spec = DESTINATIONS[destination]
         if not self.url_for(destination):
-            return ("CARNIVORE_ONCALL_WEBHOOK_URL or CARNIVORE_WEBHOOK_URL is not set" if destination == "oncall"
-                    else "CARNIVORE_WEBHOOK_URL is not set")
+            own = ENVIRONMENT[spec.url_field]
+            fallback = ENVIRONMENT[spec.url_field.replace("oncall", "editors")]
+            return f"{own} is not set" if own == fallback else f"{own} or {fallback} is not set"
+        if spec.format == "slack":
+            return None  # a Slack webhook's URL is its credential
         if not self.secret:
             return "CARNIVORE_WEBHOOK_SECRET is not set"
         try:
@@ -73,5 +108,18 @@ class AlertSettings:
             return str(exc)
         return None
 
+    def endpoint(self, destination: str) -> str | None:
+        """The destination's URL as it is recorded and shown: a Slack webhook's last path
+        segment is its secret, and is masked."""
+        url = self.url_for(destination)
+        return shown_endpoint(url, DESTINATIONS[destination].format) if url else None
+
     def run_url(self, run_id: str) -> str:
         return f"{self.ui_url.rstrip('/')}/runs/{run_id}"
+
+
+def shown_endpoint(url: str, format: str) -> str:
+    if format != "slack":
+        return url
+    head, _, secret = url.rstrip("/").rpartition("/")
+    return f"{head}/{secret[:4]}…" if secret else url

@@ -30,7 +30,8 @@ def alerts_list(status: str | None) -> None:
     for row in rows:
         error = f"  [{row.last_error}]" if row.last_error and row.status != "delivered" else ""
         due = f"  next {row.next_attempt_at:%Y-%m-%d %H:%M:%S %Z}" if row.status in ("pending", "sending") else ""
-        click.echo(f"{row.event_id}  {row.status:<9} {row.kind:<11} attempts {row.attempts}  {row.text}{error}{due}")
+        click.echo(f"{row.event_id}  {row.destination:<13} {row.status:<9} {row.kind:<11} attempts {row.attempts}"
+                   f"  {row.text}{error}{due}")
 
 
 @alerts.command("send")
@@ -38,18 +39,19 @@ def alerts_send() -> None:
     """One attempt now at every due alert whose endpoint is configured, in this process
     (the same claim and attempt as a delivery run)."""
     from carnivore_orchestration.alerts.delivery import send_due
-    from carnivore_orchestration.alerts.outbox import readiness
+    from carnivore_orchestration.alerts.outbox import pending_count, readiness
     from carnivore_orchestration.alerts.settings import AlertSettings
 
     settings = AlertSettings.from_environ(os.environ)
     with fail_cleanly(), connect(database_url(), autocommit=True) as conn:
         ready = readiness(conn, settings)
         outcomes = send_due(conn, settings, ready.ready)
+        held = pending_count(conn, list(ready.waiting))
     for outcome in outcomes:
         click.echo(f"{outcome.event_id}: {outcome.status} {outcome.detail}".rstrip())
     click.echo(f"{sum(o.status == 'delivered' for o in outcomes)} delivered, {len(outcomes)} attempted.")
-    if ready.waiting:
-        click.echo(f"Not sent: {ready.describe_waiting()}.")
+    if held:
+        click.echo(f"Not sent: {ready.describe_waiting(held)}.")
 
 
 @alerts.command("retry")
@@ -71,7 +73,8 @@ def alerts_retry(event_id: str | None, all_failed: bool) -> None:
 @alerts.command("enable")
 @click.argument("url")
 def alerts_enable(url: str) -> None:
-    """Re-enable an endpoint that answered 410 Gone; the alerts it stopped go out again."""
+    """Re-enable an endpoint that said it was gone (410; Slack's 403, 404 or 410), given
+    as configured or as `alerts list` shows it; the alerts it stopped go out again."""
     from carnivore_orchestration.alerts.outbox import enable_endpoint
 
     with fail_cleanly(), connect(database_url(), autocommit=True) as conn:

@@ -5,6 +5,7 @@ INSERT/UPDATE/DELETE per table), never a query per row."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -73,7 +74,8 @@ VIDEOS = _Entity(
 )
 
 
-def write_week(conn: psycopg.Connection, week: date, content: WeekContent) -> WeekWrite:
+def write_week(conn: psycopg.Connection, week: date, content: WeekContent,
+               alert_destinations: Sequence[str] = ("editors",)) -> WeekWrite:
     """Replace `week`'s data with `content`, or change nothing if the file is the one
     already imported. `conn` must not be inside a transaction; this opens its own."""
     with conn.transaction():
@@ -105,8 +107,9 @@ def write_week(conn: psycopg.Connection, week: date, content: WeekContent) -> We
         # imports at once committing out of order) re-evaluates the newest week and
         # queues what it now shows (a jump over the week that just arrived), each event
         # once by its key. The older week itself pages nobody.
-        alerts = conn.execute("SELECT private.record_trend_spikes(max(week)) FROM public.analyzed_content_weeks"
-                              ).fetchone()[0]
+        # One event per queue: each of the editors' endpoints (AlertSettings.destinations_for).
+        alerts = conn.execute("SELECT private.record_trend_spikes(max(week), %s) FROM public.analyzed_content_weeks",
+                              [list(alert_destinations)]).fetchone()[0]
         return WeekWrite(week, "replaced" if previous else "imported", alerts, topics, videos, creators)
 
 

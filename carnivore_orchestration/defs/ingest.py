@@ -9,7 +9,7 @@ from carnivore_orchestration.content.loading import ContentError, load_week, par
 from carnivore_orchestration.content.store import ImportedWeek, write_week
 from carnivore_orchestration.defs.partitions import weekly_partitions
 from carnivore_orchestration.homepage.checks import week_matches_file
-from carnivore_orchestration.resources import ContentSource, PostgresResource
+from carnivore_orchestration.resources import AlertsResource, ContentSource, PostgresResource
 
 
 class WeeklyContentConfig(dg.Config):
@@ -44,7 +44,7 @@ class WeeklyContentConfig(dg.Config):
     ],
 )
 def weekly_content(context: dg.AssetExecutionContext, config: WeeklyContentConfig, postgres: PostgresResource,
-                   content: ContentSource):
+                   content: ContentSource, alerts: AlertsResource):
     """Validate the week's file completely, then write the archive, creators, topics,
     videos and their history in one transaction: a week is written whole or not at all."""
     week = date.fromisoformat(context.partition_key)
@@ -61,7 +61,7 @@ def weekly_content(context: dg.AssetExecutionContext, config: WeeklyContentConfi
         # Bad input will not get better by retrying: fail once, clearly, with nothing written.
         raise dg.Failure(description=str(exc), allow_retries=False) from None
     with postgres.step_connection(context.retry_number, autocommit=True) as conn:
-        written = write_week(conn, week, document)
+        written = write_week(conn, week, document, alerts.settings().destinations_for("editors"))
         outcome = week_matches_file(conn, week, document)
     imported = ImportedWeek(
         week=week.isoformat(), source_file=str(path), sha256=document.sha256, status=written.status,

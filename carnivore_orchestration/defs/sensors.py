@@ -17,9 +17,10 @@ def dispatch_alerts(postgres: PostgresResource, alerts: AlertsResource) -> dg.Sk
     with postgres.connect(autocommit=True) as conn:
         readiness = outbox.readiness(conn, settings)
         dispatched = outbox.dispatch_due(conn, readiness.ready) if readiness.ready else []
-        waiting = outbox.pending_count(conn, list(readiness.waiting)) if readiness.waiting else 0
+        waiting = outbox.pending_count(conn, list(readiness.waiting)) if readiness.waiting else {}
     if not dispatched:
-        held = f"; {waiting} pending until {readiness.describe_waiting()}" if waiting else ""
+        held = (f"; {sum(waiting.values())} pending until {readiness.describe_waiting(waiting)}" if waiting
+                else "")
         return dg.SkipReason(f"no alert is due{held}")
     return [
         dg.RunRequest(run_key=d.run_key,
@@ -61,16 +62,18 @@ def build_sensors(running: bool) -> list[dg.SensorDefinition]:
                                  alerts: AlertsResource) -> None:
         run = context.dagster_run
         root = run.root_run_id or run.run_id
+        settings = alerts.settings()
         payload = run_failure_payload(run.job_name, run.run_id, root, run.tags.get("dagster/partition"),
-                                      failure_errors(context), alerts.settings().run_url(run.run_id),
+                                      failure_errors(context), settings.run_url(run.run_id),
                                       retry_of(context.instance, run))
         with postgres.connect(autocommit=True) as conn:
-            recorded = outbox.record_run_failure(conn, payload)
-        if recorded.new:
-            context.log.info(f"on-call alert {recorded.event_id} queued in the outbox")
-        else:
-            state = "its body updated, not yet sent" if recorded.updated else "already sent"
-            context.log.info(f"run {run.run_id} is a retry of {root}: on-call alert {recorded.event_id} {state}")
+            recorded = outbox.record_run_failure(conn, payload, settings.destinations_for("oncall"))
+        for event in recorded:
+            if event.new:
+                context.log.info(f"on-call alert {event.event_id} queued in the outbox")
+            else:
+                state = "its body updated, not yet sent" if event.updated else "already sent"
+                context.log.info(f"run {run.run_id} is a retry of {root}: on-call alert {event.event_id} {state}")
 
     run_failure_alert_sensor = dg.run_failure_sensor(
         monitored_jobs=[weekly_import_job, hourly_rerank_job, maintenance_job, database_checks_job],

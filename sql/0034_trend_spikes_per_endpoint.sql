@@ -1,0 +1,66 @@
+-- Trend spikes go into every queue the caller names: one per configured endpoint of
+-- the editors (their signed webhook, their Slack). The one-argument form is replaced in
+-- the same transaction, and the default keeps a call from code deployed before this
+-- migration (one argument) working, into the editors' signed-webhook queue as before.
+
+DROP FUNCTION private.record_trend_spikes(date);
+
+CREATE FUNCTION private.record_trend_spikes(p_week date, p_destinations text[] DEFAULT ARRAY['editors'])
+    RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = ''
+AS $$
+DECLARE
+    created integer;
+BEGIN
+    IF p_week < (SELECT max(week) FROM public.analyzed_content_weeks) THEN
+        RETURN 0;
+    END IF;
+    WITH this_week AS (
+        SELECT h.*, t.topic_slug,
+               (SELECT p.engagement_score FROM public.trending_topic_weeks AS p
+                WHERE p.topic_id = h.topic_id AND p.week < h.week ORDER BY p.week DESC LIMIT 1) AS previous_score
+        FROM public.trending_topic_weeks AS h
+        JOIN public.trending_topics AS t ON t.id = h.topic_id
+        WHERE h.week = p_week
+    ),
+    spikes AS (
+        SELECT w.*,
+               CASE WHEN w.previous_score IS NULL THEN 'new_topic' ELSE 'score_jump' END AS kind,
+               CASE WHEN w.previous_score > 0
+                    THEN round(100.0 * (w.engagement_score - w.previous_score) / w.previous_score, 1) END AS change_percent
+        FROM this_week AS w
+        WHERE w.previous_score IS NULL
+           OR (w.previous_score = 0 AND w.engagement_score > 0)
+           OR (w.previous_score > 0 AND w.engagement_score > 1.2 * w.previous_score)
+    )
+    INSERT INTO public.alert_events (destination, kind, dedupe_key, topic_id, week, payload)
+    SELECT d.destination, s.kind, format('%s:%s:%s', s.topic_slug, p_week, s.kind), s.topic_id, p_week,
+           jsonb_build_object(
+               'event', 'trending_topic_spike_detected',
+               'kind', s.kind,
+               'topic_name', s.topic_name,
+               'topic_slug', s.topic_slug,
+               'week', p_week,
+               'engagement_score', s.engagement_score,
+               'previous_score', s.previous_score,
+               'change_percent', s.change_percent,
+               'mention_count', s.mention_count,
+               'creators', to_jsonb(s.creators_array),
+               'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+               'text', CASE s.kind
+                   WHEN 'new_topic' THEN format('New trending topic: "%s" (score %s, mentioned by %s)',
+                                                s.topic_name, s.engagement_score, s.mention_count)
+                   ELSE format('Trending topic jumped: "%s" %s → %s (%s)',
+                               s.topic_name, s.previous_score, s.engagement_score,
+                               coalesce('+' || s.change_percent || ' %', 'from zero'))
+               END)
+    FROM spikes AS s
+    CROSS JOIN unnest(p_destinations) AS d (destination)
+    ORDER BY d.destination, s.engagement_score DESC, s.topic_slug
+    ON CONFLICT (destination, dedupe_key) DO NOTHING;
+    GET DIAGNOSTICS created = ROW_COUNT;
+    RETURN created;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION private.record_trend_spikes(date, text[]) FROM PUBLIC;
