@@ -78,7 +78,7 @@ def test_one_week_materializes_every_asset_with_metadata(weeks_dir, db, run_week
     result = run_week(week)
     assets = runs.materializations(result)
     assert set(assets) == {"analyzed_content", "trending_topics", "top_videos", "creators", "bento_grid_items",
-                           "homepage_grid"}
+                           "homepage_grid", "weekly_digest"}
     source = json.loads((weeks_dir / f"{week}.json").read_text())
     topics = source["analysis"]["trending_topics"]
     assert assets["analyzed_content"]["status"] == "imported"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import psycopg
 from psycopg import sql
@@ -138,6 +138,22 @@ def record_run_failure(conn: psycopg.Connection, payload: dict,
         [f"run:{payload['root_run_id']}", Jsonb(payload), list(destinations)],
     ).fetchall()
     return [RecordedFailure(*row) for row in rows]
+
+
+def queue_digest(conn: psycopg.Connection, week: date, payload: dict, destinations: Sequence[str]) -> list[str]:
+    """The week's digest, once per week into each of the editors' queues, if `week` is
+    the newest imported: a backfilled week's digest is for the UI, and pages nobody.
+    The ids of the events this added (none when the week's digest went out before)."""
+    rows = conn.execute(
+        "INSERT INTO alert_events (destination, kind, dedupe_key, week, payload)"
+        " SELECT destination, 'weekly_digest', %(key)s, %(week)s, %(payload)s"
+        "   FROM unnest(%(destinations)s::text[]) AS destination"
+        "  WHERE %(week)s >= (SELECT max(week) FROM analyzed_content_weeks)"
+        " ON CONFLICT (destination, dedupe_key) DO NOTHING RETURNING id",
+        {"key": f"digest:{week.isoformat()}", "week": week, "payload": Jsonb(payload),
+         "destinations": list(destinations)},
+    ).fetchall()
+    return [event_id for (event_id,) in rows]
 
 
 def requeue(conn: psycopg.Connection, event_id: str | None = None, all_failed: bool = False) -> int:

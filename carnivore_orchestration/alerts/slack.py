@@ -99,8 +99,20 @@ def _run_failure(payload: dict, ui_url: str) -> list[dict]:
     ]
 
 
+def _digest(payload: dict, ui_url: str) -> list[dict]:
+    parts = [_section(f"*{escape(part['title'])}*\n" + "\n".join(f"• {escape(line)}" for line in part["lines"]))
+             for part in payload.get("sections", [])]
+    return [
+        _header(f"🗞 Carnivore Weekly digest: {payload['headline']}"),
+        _section(f"*Hero:* {escape(payload.get('hero_line', ''))}"),
+        *parts[:45],
+        _button("Open the digest in Dagster", _asset_url(ui_url, "weekly_digest", payload.get("week"))),
+    ]
+
+
 def _plain(payload: dict, ui_url: str) -> list[dict]:
     return [_section(escape(payload.get("text") or "Carnivore Weekly alert"))]
 
 
-_BUILDERS = {"trending_topic_spike_detected": _spike, "pipeline_run_failed": _run_failure}
+_BUILDERS = {"trending_topic_spike_detected": _spike, "pipeline_run_failed": _run_failure,
+             "weekly_digest": _digest}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 from datetime import date
 from pathlib import Path
 
@@ -111,6 +112,7 @@ def demo() -> None:
     from carnivore_orchestration.cli.runs import rerank as run_rerank
     from carnivore_orchestration.cli.runs import weekly_import
     from carnivore_orchestration.engagement.samples import load_sample_week
+    from carnivore_orchestration.homepage.digest import build_digest, markdown
     from carnivore_orchestration.homepage.grid import homepage_items
     from carnivore_orchestration.resources import ContentSource
 
@@ -139,15 +141,18 @@ def demo() -> None:
         click.echo(f"    {loaded:,} interactions loaded; {changes.items_moved} grid items moved; hero: {changes.hero}")
         click.echo("5/5 The homepage grid, as the website reads it:")
         settings = AlertSettings.from_environ(os.environ)
+        editors = settings.destinations_for("editors")
         with connect(url, autocommit=True) as conn:
             print_grid(homepage_items(conn))
+            digest = markdown(build_digest(conn, week))
             ready = readiness(conn, settings)
-            if "editors" in ready.ready:
-                send_due(conn, settings, ["editors"])
-            events = [e for e in list_events(conn) if e.destination == "editors"]
-        waiting = ready.waiting.get("editors")
+            send_due(conn, settings, [d for d in editors if d in ready.ready])
+            events = [e for e in list_events(conn) if e.destination == editors[0]]  # the same in every queue
+        click.echo("The editors' digest of the last week (weekly_digest), as the UI shows it:\n")
+        click.echo(textwrap.indent(digest, "    "))
+        waiting = ready.waiting.get(editors[0])
         click.echo(f"Alerts for editors from these weeks ({len(events)}; "
-                   + (f"pending: {waiting}" if waiting else "delivered to CARNIVORE_WEBHOOK_URL") + "):")
+                   + (f"pending: {waiting}" if waiting else f"delivered to {', '.join(editors)}") + "):")
         for event in events:
             click.echo(f"    {event.status:<9} {event.text}")
 

@@ -3,7 +3,7 @@ import dagster as dg
 from carnivore_orchestration.defs.database import database_checks_job
 
 WEEKLY_IMPORT_ASSETS = ["analyzed_content", "trending_topics", "top_videos", "creators", "bento_grid_items",
-                        "homepage_grid"]
+                        "homepage_grid", "weekly_digest"]
 
 # Jobs that write the grid run one at a time (dagster.yaml limits this tag to 1). How
 # runs are retried is the instance's (dagster.yaml's run_retries), the same for every
@@ -21,7 +21,7 @@ def automation_on() -> bool:
 weekly_import_job = dg.define_asset_job(
     "weekly_import_job",
     selection=dg.AssetSelection.assets(*WEEKLY_IMPORT_ASSETS),
-    description="Import one week's analyzed_content.json and rebuild the homepage grid.",
+    description="Import one week's analyzed_content.json, rebuild the homepage grid and make the week's editor digest.",
     tags=GRID_WRITER,
 )
 
