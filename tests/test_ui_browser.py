@@ -6,13 +6,17 @@ run as on-call meets it: one signed page, the link in it opening the run with it
 Runs in CI; deselect locally with `-m "not e2e"`. Screenshots go to a temporary folder,
 or to docs/img/ with CARNIVORE_UPDATE_SCREENSHOTS=1 (as the README's were made)."""
 
+import base64
 import json
 import os
+import re
 import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from xml.sax.saxutils import escape
 
+import psycopg
 import pytest
 from standardwebhooks.webhooks import Webhook
 from webhook_receiver import SECRET, Receiver
@@ -24,7 +28,7 @@ from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR, PROJECT_ROOT
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 GROUPS = {
     "weekly_import": ["analyzed_content", "trending_topics", "top_videos", "creators"],
-    "homepage": ["bento_grid_items", "homepage_grid"],
+    "homepage": ["bento_grid_items", "homepage_grid", "weekly_digest"],
     "maintenance": ["content_engagement_partitions"],
 }
 MISSING_WEEK = "2026-10-12"  # a Monday in the partitions with no bundled file
@@ -57,6 +61,12 @@ def _browser():
             browser.close()
 
 
+def _open_markdown(page, key: str) -> None:
+    """Open a metadata entry's Markdown, which the UI shows in a dialog when it is long."""
+    row = page.locator("tr").filter(has=page.get_by_text(key, exact=True))
+    row.get_by_text("[Show Markdown]").first.click(timeout=60_000)
+
+
 def test_the_ui_shows_the_assets_runs_a_week_and_previews_the_grid(dev_server, shots):
     latest = sorted(BUNDLED_CONTENT_DIR.glob("*.json"))[-1].stem
     base = f"http://127.0.0.1:{dev_server.port}"
@@ -79,7 +89,33 @@ def test_the_ui_shows_the_assets_runs_a_week_and_previews_the_grid(dev_server, s
         featured.wait_for(timeout=60_000)
         featured.scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "grid-preview.png"))
+
+        # The homepage as readers will see it: the picture on homepage_grid, loaded and drawn.
+        page.goto(f"{base}/assets/homepage_grid", wait_until="domcontentloaded")
+        _open_markdown(page, "picture")  # the UI inlines Markdown under 1,000 characters only
+        picture = page.get_by_alt_text("The homepage grid").first
+        picture.wait_for(timeout=60_000)
+        picture.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
+        drawn = base64.b64decode(picture.get_attribute("src").split(",", 1)[1]).decode()
+        with psycopg.connect(dev_server.database_url) as conn:
+            homepage = [title for (title,) in conn.execute(
+                "SELECT content_title FROM homepage_grid ORDER BY grid_position")]
+        tiles = re.findall(r'<g class="tile" data-position="(\d+)" data-slot="(\w+)">', drawn)
+        assert tiles == [(str(n), slot) for n, slot in enumerate(
+            ["hero", "featured", "featured", "featured", "featured", "standard", "standard"], start=1)]
+        assert all(word in drawn for word in escape(homepage[0]).split())  # the hero's title, wrapped
+        assert picture.evaluate("img => img.naturalWidth") == int(re.search(r'width="(\d+)"', drawn)[1])
+        picture.screenshot(path=str(shots / "homepage-picture.png"))
+
+        # The editors' digest of the week, as Markdown on weekly_digest.
+        page.goto(f"{base}/assets/weekly_digest?view=partitions&partition={latest}", wait_until="domcontentloaded")
+        moves = page.get_by_text("Biggest moves in the grid").first
+        moves.wait_for(timeout=60_000)
+        moves.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "weekly-digest.png"))
     assert (shots / "asset-graph.png").stat().st_size > 10_000
+    assert (shots / "homepage-picture.png").stat().st_size > 10_000
 
 
 def test_a_failed_run_as_on_call_meets_it(tmp_path, empty_db_url, shots):

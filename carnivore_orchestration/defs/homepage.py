@@ -6,6 +6,7 @@ from carnivore_orchestration.alerts.outbox import queue_digest
 from carnivore_orchestration.defs.partitions import weekly_partitions
 from carnivore_orchestration.homepage.digest import NotImported, build_digest, markdown
 from carnivore_orchestration.homepage.grid import homepage_items, markdown_table, rebuild_grid, refresh_homepage
+from carnivore_orchestration.homepage.picture import markdown_image
 from carnivore_orchestration.resources import AlertsResource, PostgresResource
 
 
@@ -21,13 +22,17 @@ def bento_grid_items(context: dg.AssetExecutionContext, postgres: PostgresResour
 
 @dg.asset(deps=[bento_grid_items], group_name="homepage")
 def homepage_grid(context: dg.AssetExecutionContext, postgres: PostgresResource) -> dg.MaterializeResult:
-    """The materialized view the website reads, refreshed CONCURRENTLY so readers never wait."""
+    """The materialized view the website reads, refreshed CONCURRENTLY so readers never
+    wait; its `picture` is the page as the website lays it out."""
     with postgres.step_connection(context.retry_number, autocommit=True) as conn:
         rows, refresh_ms = refresh_homepage(conn)
         items = homepage_items(conn)
+        week = conn.execute("SELECT max(week) FROM analyzed_content_weeks").fetchone()[0]
     rows_shown = [(i["grid_position"], i["content_type"], i["content_title"], i["engagement_score"]) for i in items]
+    caption = f"Carnivore Weekly homepage, week of {week}" if week else "Carnivore Weekly homepage"
     return dg.MaterializeResult(
         metadata={"rows": rows, "refresh_ms": round(refresh_ms, 1),
+                  "picture": dg.MetadataValue.md(markdown_image(items, caption)),
                   "homepage": dg.MetadataValue.md(markdown_table(rows_shown))}
     )
 
