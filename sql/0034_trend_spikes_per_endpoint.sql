@@ -35,7 +35,11 @@ BEGIN
            OR (w.previous_score > 0 AND w.engagement_score > 1.2 * w.previous_score)
     )
     INSERT INTO public.alert_events (destination, kind, dedupe_key, topic_id, week, payload)
-    SELECT d.destination, s.kind, format('%s:%s:%s', s.topic_slug, p_week, s.kind), s.topic_id, p_week,
+    -- The key of the editors' first queue is the one it always had (0033).
+    SELECT d.destination, s.kind,
+           format('%s:%s:%s', s.topic_slug, p_week, s.kind)
+               || CASE WHEN d.destination IN ('editors', 'oncall') THEN '' ELSE '@' || d.destination END,
+           s.topic_id, p_week,
            jsonb_build_object(
                'event', 'trending_topic_spike_detected',
                'kind', s.kind,
@@ -58,7 +62,7 @@ BEGIN
     FROM spikes AS s
     CROSS JOIN unnest(p_destinations) AS d (destination)
     ORDER BY d.destination, s.engagement_score DESC, s.topic_slug
-    ON CONFLICT (destination, dedupe_key) DO NOTHING;
+    ON CONFLICT (dedupe_key) DO NOTHING;
     GET DIAGNOSTICS created = ROW_COUNT;
     RETURN created;
 END

@@ -201,3 +201,20 @@ def test_a_retried_run_pages_each_endpoint_once(db, slack_hook, signed_hook):
     assert sorted(e.new for e in recorded) == [False, False] and len(recorded) == 2
     send_due(db, settings, ["oncall", "oncall_slack"])
     assert len(slack_hook.messages) == 1 and len(signed_hook.requests) == 1
+
+
+def test_code_from_before_the_endpoint_queues_keeps_working(db):
+    """A deploy migrates first and rolls the code out after: meanwhile the previous
+    version's statements must still run (its spike call with one argument, its on-call
+    upsert on the dedupe key), beside the new queues."""
+    _import(db, WEEKS[0], _settings(editors_slack_url="http://127.0.0.1:9/services/T/B/x"))
+    slack_events = len(_queue(db, "editors_slack"))
+    assert db.execute("SELECT private.record_trend_spikes(max(week)) FROM analyzed_content_weeks").fetchone()[0] \
+        == slack_events  # the one-argument call of the code before: the signed queue, as it was
+    previous_upsert = ("INSERT INTO alert_events (destination, kind, dedupe_key, payload)"
+                       " VALUES ('oncall', 'run_failure', %s, %s) ON CONFLICT (dedupe_key) DO UPDATE"
+                       " SET payload = EXCLUDED.payload RETURNING xmax = 0")
+    assert db.execute(previous_upsert, ["run:r9", '{"text": "r9 failed"}']).fetchone()[0] is True
+    assert db.execute(previous_upsert, ["run:r9", '{"text": "r9 failed again"}']).fetchone()[0] is False
+    recorded = record_run_failure(db, {"root_run_id": "r9", "text": "new"}, ["oncall", "oncall_slack"])
+    assert [e.new for e in recorded] == [False, True]  # the page the old code queued is the same event

@@ -123,6 +123,13 @@ class RecordedFailure:
     updated: bool    # a retry's failure, folded into the page that has not gone out yet
 
 
+def _keys(key: str, destinations: Sequence[str]) -> list[str]:
+    """An event's dedupe key in each queue: unique across the outbox, and for the signed
+    webhooks' queues the key they always had (as private.record_trend_spikes does;
+    migration 0033 says why)."""
+    return [key if destination in ("editors", "oncall") else f"{key}@{destination}" for destination in destinations]
+
+
 def record_run_failure(conn: psycopg.Connection, payload: dict,
                        destinations: Sequence[str] = ("oncall",)) -> list[RecordedFailure]:
     """The on-call event for a failed run, one in each of on-call's queues: one per root
@@ -131,11 +138,11 @@ def record_run_failure(conn: psycopg.Connection, payload: dict,
     has gone, the retry is only in the UI."""
     rows = conn.execute(
         "INSERT INTO alert_events (destination, kind, dedupe_key, payload)"
-        " SELECT destination, 'run_failure', %s, %s FROM unnest(%s::text[]) AS destination"
-        " ON CONFLICT (destination, dedupe_key) DO UPDATE SET payload = CASE WHEN alert_events.status = 'pending'"
+        " SELECT destination, 'run_failure', key, %s FROM unnest(%s::text[], %s::text[]) AS e (destination, key)"
+        " ON CONFLICT (dedupe_key) DO UPDATE SET payload = CASE WHEN alert_events.status = 'pending'"
         "   THEN EXCLUDED.payload ELSE alert_events.payload END"
         " RETURNING id, xmax = 0, xmax <> 0 AND status = 'pending'",
-        [f"run:{payload['root_run_id']}", Jsonb(payload), list(destinations)],
+        [Jsonb(payload), list(destinations), _keys(f"run:{payload['root_run_id']}", destinations)],
     ).fetchall()
     return [RecordedFailure(*row) for row in rows]
 
@@ -146,12 +153,12 @@ def queue_digest(conn: psycopg.Connection, week: date, payload: dict, destinatio
     The ids of the events this added (none when the week's digest went out before)."""
     rows = conn.execute(
         "INSERT INTO alert_events (destination, kind, dedupe_key, week, payload)"
-        " SELECT destination, 'weekly_digest', %(key)s, %(week)s, %(payload)s"
-        "   FROM unnest(%(destinations)s::text[]) AS destination"
+        " SELECT destination, 'weekly_digest', key, %(week)s, %(payload)s"
+        "   FROM unnest(%(destinations)s::text[], %(keys)s::text[]) AS e (destination, key)"
         "  WHERE %(week)s >= (SELECT max(week) FROM analyzed_content_weeks)"
-        " ON CONFLICT (destination, dedupe_key) DO NOTHING RETURNING id",
-        {"key": f"digest:{week.isoformat()}", "week": week, "payload": Jsonb(payload),
-         "destinations": list(destinations)},
+        " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+        {"week": week, "payload": Jsonb(payload), "destinations": list(destinations),
+         "keys": _keys(f"digest:{week.isoformat()}", destinations)},
     ).fetchall()
     return [event_id for (event_id,) in rows]
 
