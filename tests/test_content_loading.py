@@ -60,6 +60,8 @@ def test_bad_fields_are_named_with_path_value_and_rule(tmp_path, document, path,
         ('{"analysis": {"trending_topics": [{"topic": "A", "engage', "not valid JSON"),
         ("<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "the file starts '<!DOCTYPE html>"),
         ('{"trending_topics": [{"topic": "A", "engagement_score": NaN}]}', "NaN is not a JSON value"),
+        ('{"trending_topics": [{"topic": "A", "engagement_score": 5, "n": ' + "9" * 5000 + "}]}",
+         "a number is out of range: Exceeds the limit (4300 digits)"),
         *((text_of(document), expected) for document, expected in REFUSED),
     ],
 )

@@ -30,7 +30,7 @@ ENVIRONMENT = {
 class Destination:
     """One queue of the outbox: who it is for, and the format its endpoint takes.
     Each endpoint has its own queue, so a dead Slack webhook never holds back the
-    signed webhook, nor the editors on-call."""
+    signed one, and the editors' queues never hold back on-call's."""
 
     name: str
     audience: str  # editors | oncall
@@ -44,7 +44,6 @@ DESTINATIONS = {d.name: d for d in (
     Destination("oncall", "oncall", "standard", "oncall_url"),
     Destination("oncall_slack", "oncall", "slack", "oncall_slack_url"),
 )}
-AUDIENCES = ("editors", "oncall")
 
 
 @dataclass(frozen=True)

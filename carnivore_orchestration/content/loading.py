@@ -189,6 +189,8 @@ def _parse_json(path: Path, raw: bytes, limits: Limits) -> dict:
         raise ContentError(
             f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}; the file starts {start!r})"
         ) from None
+    except ValueError as exc:  # an integer of more digits than Python converts (4,300)
+        raise ContentError(f"{path}: a number is out of range: {exc}") from None
     if not isinstance(document, dict):
         raise ContentError(f"{path}: (top level): expected a JSON object, got {_json_type(document)}")
     if _deeper_than_limit(raw, limits.max_depth):

@@ -34,6 +34,7 @@ class Topic:
 class Placed:
     title: str
     content_type: str
+    content_id: int
     position: int
     previous_position: int | None = None  # in the week before's ranking; None: not in its grid
 
@@ -62,8 +63,8 @@ class Digest:
 
     @property
     def hero_changed(self) -> bool:
-        key = (self.hero.content_type, self.hero.title) if self.hero else None
-        before = (self.previous_hero.content_type, self.previous_hero.title) if self.previous_hero else None
+        key = (self.hero.content_type, self.hero.content_id) if self.hero else None
+        before = (self.previous_hero.content_type, self.previous_hero.content_id) if self.previous_hero else None
         return key != before
 
     def summary(self) -> str:
@@ -138,14 +139,14 @@ def build_digest(conn: psycopg.Connection, week: date) -> Digest:
     topics = [Topic(*row) for row in conn.execute(_TOPICS, params)]
     ranking = _ranking(conn, week)
     before = _ranking(conn, previous) if previous else {}
-    placed = [Placed(title, key[0], position, before.get(key, (None, None))[1])
+    placed = [Placed(title, *key, position, before.get(key, (None, None))[1])
               for key, (title, position) in ranking.items()]
     # What an editor notices first: a change of slot (into or out of the hero or the
     # featured row), then the longest moves.
     moves = sorted((p for p in placed if p.previous_position and p.previous_position != p.position),
                    key=lambda p: (slot(p.position) == slot(p.previous_position),
                                   -abs(p.previous_position - p.position), p.position))
-    previous_hero = next((Placed(title, key[0], 1) for key, (title, position) in before.items() if position == 1),
+    previous_hero = next((Placed(title, *key, 1) for key, (title, position) in before.items() if position == 1),
                          None)
     return Digest(
         week=week, previous_week=previous,
