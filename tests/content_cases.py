@@ -3,6 +3,18 @@ the contract test (which shows the published schema decides them the same way)."
 
 import json
 
+# Names and text that break naive code: quoting, escapes, format strings, control and
+# invisible characters, scripts and emoji.
+HOSTILE = [
+    "Robert'); DROP TABLE trending_topics;--",
+    'Quotes "double" and \'single\' and `back`',
+    "Backslash \\ and \\\\ and \\x00 spelled out",
+    "100% carnivore, 0% plants; %s %(name)s {} {0}",
+    "Tab\tnewline\ncarriage\rreturn",
+    "Zero\u200bwidth, RTL \u202eoverride, BOM \ufeff, SOH \u0001",
+    "Emoji 🥩🧈 and CJK 肉食 and Ça",
+]
+
 
 def topic(name="Lion Diet (Beef, Salt, Water)", score=80, **extra):
     return {"topic": name, "engagement_score": score, "mentioned_by": ["Dr. Ken Berry"], **extra}

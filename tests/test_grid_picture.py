@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from test_hostile_input import HOSTILE
+from content_cases import HOSTILE
 
 from carnivore_orchestration.homepage.picture import COLUMNS, layout, markdown_image, svg
 

@@ -8,21 +8,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from content_cases import HOSTILE
 
 from carnivore_orchestration.content.loading import ContentError, load_week
 from carnivore_orchestration.content.store import write_week
 from carnivore_orchestration.engagement.loading import EngagementError, load_engagement
 from carnivore_orchestration.settings import PACKAGE_DIR
 
-HOSTILE = [
-    "Robert'); DROP TABLE trending_topics;--",
-    'Quotes "double" and \'single\' and `back`',
-    "Backslash \\ and \\\\ and \\x00 spelled out",
-    "100% carnivore, 0% plants; %s %(name)s {} {0}",
-    "Tab\tnewline\ncarriage\rreturn",
-    "Zero\u200bwidth, RTL \u202eoverride, BOM \ufeff, SOH \u0001",
-    "Emoji 🥩🧈 and CJK 肉食 and Ça",
-]
 WEEK = date(2026, 11, 16)
 
 
