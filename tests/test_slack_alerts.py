@@ -218,3 +218,15 @@ def test_code_from_before_the_endpoint_queues_keeps_working(db):
     assert db.execute(previous_upsert, ["run:r9", '{"text": "r9 failed again"}']).fetchone()[0] is False
     recorded = record_run_failure(db, {"root_run_id": "r9", "text": "new"}, ["oncall", "oncall_slack"])
     assert [e.new for e in recorded] == [False, True]  # the page the old code queued is the same event
+
+
+def test_404_is_gone_for_slack_but_a_failure_for_a_signed_webhook(db, signed_hook):
+    """Slack says a webhook was revoked with 404 no_service; any other receiver's 404
+    is a wrong address for this event, which fails it and leaves the endpoint alone."""
+    settings = _settings(editors_url=signed_hook.url)
+    _import(db, WEEKS[0], settings)
+    signed_hook.responses.append((404, 0, {}))
+    first, *rest = send_due(db, settings, ["editors"])
+    assert (first.status, first.detail) == ("failed", "HTTP 404 Not Found")
+    assert {o.status for o in rest} == {"delivered"}
+    assert db.execute("SELECT count(*) FROM alert_endpoints").fetchone()[0] == 0

@@ -103,13 +103,6 @@ def _post_slack(url: str, payload: dict, settings: AlertSettings) -> Answer:
                   body=(response.body or "").strip()[:200])
 
 
-def _gone(destination: str, status_code: int | None) -> bool:
-    """The endpoint says it will never take a message again."""
-    if DESTINATIONS[destination].format == "slack":
-        return status_code in (403, 404, 410)  # invalid_token, no_service, channel_is_archived
-    return status_code == 410
-
-
 # A named event is claimed whether it is due or not (its delivery run holds it); without
 # a name, the due head of each given destination's queue. Either way, an event another
 # sender holds ('sending', its lease not over) is left alone, and so is one with an
@@ -167,7 +160,7 @@ def attempt(conn: psycopg.Connection, event: tuple, settings: AlertSettings, cli
                      " claimed_at = NULL, last_error = NULL WHERE id = %s", [attempts, event_id])
         return Outcome(event_id, "delivered", f"HTTP {status_code}")
     detail = answer.error or f"HTTP {status_code}" + (f" {answer.body}" if answer.body else "")
-    if _gone(destination, status_code):
+    if status_code in DESTINATIONS[destination].gone:
         with conn.transaction():
             conn.execute("INSERT INTO alert_endpoints (url, reason) VALUES (%s, %s) ON CONFLICT (url) DO NOTHING",
                          [shown, f"{detail} for {event_id}"])

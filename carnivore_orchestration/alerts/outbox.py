@@ -21,7 +21,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from carnivore_orchestration.alerts.settings import DESTINATIONS, AlertSettings, shown_endpoint
+from carnivore_orchestration.alerts.settings import DESTINATIONS, GONE, AlertSettings, shown_endpoint
 
 # Longer than any one attempt (the HTTP timeout is seconds) and any wait of a queued run.
 LEASE = "5 minutes"
@@ -182,7 +182,7 @@ class EndpointEnabled:
 def enable_endpoint(conn: psycopg.Connection, url: str) -> EndpointEnabled:
     """Re-enable an endpoint that said it is gone (410, or Slack's no_service). The events
     it stopped stayed pending and due; they were only held back because the endpoint was
-    disabled, so they go out at the next dispatch. `url` as configured or as shown."""
+    disabled, so they go out at the next dispatch. `url` as configured, or masked as shown."""
     with conn.transaction():
         row = conn.execute("DELETE FROM alert_endpoints WHERE url IN (%s, %s) RETURNING url",
                            [url, shown_endpoint(url, "slack")]).fetchone()
@@ -190,8 +190,8 @@ def enable_endpoint(conn: psycopg.Connection, url: str) -> EndpointEnabled:
         released = conn.execute(
             "SELECT count(*) FROM alert_events AS e WHERE e.status = 'pending' AND EXISTS"
             " (SELECT FROM alert_attempts AS a WHERE a.event_id = e.id AND a.url = %s"
-            "  AND a.status_code IN (403, 404, 410)"
-            "  AND a.id = (SELECT max(id) FROM alert_attempts WHERE event_id = e.id))", [row[0] if row else url]
+            "  AND a.status_code = ANY(%s)"
+            "  AND a.id = (SELECT max(id) FROM alert_attempts WHERE event_id = e.id))", [row[0] if row else url, GONE]
         ).fetchone()[0]
     return EndpointEnabled(row is not None, released)
 

@@ -37,6 +37,13 @@ class Destination:
     format: str    # standard (Standard Webhooks JSON, signed) | slack (an incoming webhook's Block Kit message)
     url_field: str
 
+    @property
+    def gone(self) -> tuple[int, ...]:
+        """The answers that say the endpoint will never take a message again: it is
+        disabled, and its events wait. Slack says so with invalid_token (403),
+        no_service (404) and channel_is_archived (410)."""
+        return (403, 404, 410) if self.format == "slack" else (410,)
+
 
 DESTINATIONS = {d.name: d for d in (
     Destination("editors", "editors", "standard", "editors_url"),
@@ -44,6 +51,7 @@ DESTINATIONS = {d.name: d for d in (
     Destination("oncall", "oncall", "standard", "oncall_url"),
     Destination("oncall_slack", "oncall", "slack", "oncall_slack_url"),
 )}
+GONE = sorted({code for destination in DESTINATIONS.values() for code in destination.gone})
 
 
 @dataclass(frozen=True)

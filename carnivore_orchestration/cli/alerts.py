@@ -74,7 +74,7 @@ def alerts_retry(event_id: str | None, all_failed: bool) -> None:
 @click.argument("url")
 def alerts_enable(url: str) -> None:
     """Re-enable an endpoint that said it was gone (410; Slack's 403, 404 or 410), given
-    as configured or as `alerts list` shows it; the alerts it stopped go out again."""
+    as configured or masked as `alerts send` shows it; the alerts it stopped go out again."""
     from carnivore_orchestration.alerts.outbox import enable_endpoint
 
     with fail_cleanly(), connect(database_url(), autocommit=True) as conn:
