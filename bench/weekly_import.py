@@ -6,6 +6,7 @@ is its own) against its own freshly migrated database on the same server.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import resource
 import time
@@ -43,6 +44,23 @@ def ours(url: str, path: str, guarantees: bool = True) -> dict:
         timings["grid_s"] = time.perf_counter() - mark
     timings["total_s"] = time.perf_counter() - started
     timings["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return timings
+
+
+def ours_corrected(url: str, path: str) -> dict:
+    """The week imported, then imported again from a corrected copy (one topic's score
+    changed), as when the analysis re-publishes a week: the second import's figures, and
+    the audit entries it wrote. Only what differs is written."""
+    ours(url, path)
+    document = json.loads(Path(path).read_text(encoding="utf-8"))
+    topic = document["analysis"]["trending_topics"][0]
+    topic["engagement_score"] = (topic["engagement_score"] + 1) % 101
+    corrected = Path(path).with_name("corrected.json")
+    corrected.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    with psycopg.connect(url, autocommit=True) as conn:
+        before = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+        timings = ours(url, str(corrected))
+        timings["audit_rows"] = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0] - before
     return timings
 
 

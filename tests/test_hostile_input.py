@@ -46,6 +46,29 @@ def test_hostile_names_round_trip_verbatim(db, tmp_path):
                       ).fetchone()[0] == path.read_text()
 
 
+def test_arrays_and_json_reach_the_tables_exactly(db, tmp_path):
+    # The write formats arrays as PostgreSQL literals and JSON with orjson; what array
+    # syntax means (commas, braces, quotes, backslashes, NULL, the empty string) and what
+    # orjson cannot write (an integer beyond 64 bits) must arrive as plain values.
+    tags = [*HOSTILE, "NULL", "", "{a,b}", '"', "\\", "  spaced  ", "ends with \\"]
+    video = {"video_id": "v1", "title": "Tags", "views": 5, "tags": tags,
+             "comment_sentiment": {"positive_percent": 60.5, "negative_percent": 10},
+             "unknown": {"big": 10**30, "small": -(2**70), "float": 0.1, "text": HOSTILE[5]}}
+    topic = {"topic": "Creators", "engagement_score": 50, "mentioned_by": HOSTILE}
+    path = tmp_path / "2026-11-16.json"
+    path.write_text(json.dumps({"analysis_date": "2026-11-16T10:00:00Z",
+                                "analysis": {"trending_topics": [topic], "top_videos": [video]}}, ensure_ascii=False))
+    write_week(db, WEEK, load_week(path, WEEK))
+    for table in ("top_videos", "top_video_weeks"):
+        stored_tags, sentiment, full_data = db.execute(
+            f"SELECT tags, comment_sentiment, full_data FROM {table}").fetchone()  # noqa: S608 (a constant)
+        assert stored_tags == tags
+        assert sentiment == video["comment_sentiment"]
+        assert full_data == video
+        assert db.execute(f"SELECT (full_data #>> '{{unknown,big}}')::numeric = 1e30 FROM {table}").fetchone()[0]  # noqa: S608
+    assert db.execute("SELECT creators_array, full_data FROM trending_topics").fetchone() == (HOSTILE, topic)
+
+
 def test_a_100_kb_name_is_refused_clearly(tmp_path):
     path, _ = _week_file(tmp_path, ["Butter" * 17_000])
     with pytest.raises(ContentError, match=r"analysis\.trending_topics\[0\]\.topic: String should have at most 500"):
