@@ -82,6 +82,10 @@ REFUSED = [
     (nested(topics=[topic(name="Half \ud83e a pair")]), "contains an unpaired surrogate (\\ud83e)"),
     ('{"trending_topics": [{"topic": "A", "engagement_score": 5, "reach": 1e400}]}',
      "the number 1e400 is out of range"),
+    ('{"trending_topics": [{"topic": "A", "engagement_score": 5, "reach": [0.5E+1000]}]}',
+     "the number 0.5E+1000 is out of range"),
+    ('{"trending_topics": [{"topic": "A", "engagement_score": 5, "reach": -' + "9" * 309 + '}]}',
+     "the number -" + "9" * 39 + " is out of range"),
 ]
 
 # Each breaks a rule between items, which the published schema names but cannot state.
@@ -93,6 +97,8 @@ CROSS_ITEM = [
 
 # Edges the importer accepts: (document or its text, why it is a week)
 ACCEPTED = [
+    ('{"trending_topics": [{"topic": "A", "engagement_score": 5, "id": "v078e259", "tiny": 1e-400, "big": 1e300,'
+     ' "long": ' + "9" * 308 + '}]}', "numbers a double holds, and exponent-like text in strings"),
     (nested(topics=[topic(score=80.0)], videos=[video(views=1e5)]), "JSON has one number type: 80.0 is 80"),
     ({**nested(), "analysis_date": "2026-11-16"}, "a date without a time"),
     ({**nested(), "analysis_date": "2028-02-29T23:59:59.123456789-05:00"}, "a leap day, a fraction and an offset"),
