@@ -79,7 +79,7 @@ def test_a_nul_character_is_refused_clearly(tmp_path):
 
 
 def test_hostile_engagement_metadata_round_trips_and_nul_is_refused(db, tmp_path):
-    metadata = {"referrer": HOSTILE[0], "note": HOSTILE[5], "weird key '; --": HOSTILE[3]}
+    metadata = {"referrer": HOSTILE[0], "note": HOSTILE[5], "weird key '; --": HOSTILE[3], "big": 10**30}
     good = tmp_path / "good.jsonl"
     good.write_text(json.dumps({"content_type": "top_video", "content_id": 1, "interaction_type": "comment",
                                 "metadata": metadata}, ensure_ascii=False))

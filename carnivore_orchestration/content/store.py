@@ -4,18 +4,17 @@ INSERT/UPDATE/DELETE per table), never a query per row."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import orjson
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from carnivore_orchestration.content.loading import WeekContent
+from carnivore_orchestration.db.copy_values import jsonb, text_array
 from carnivore_orchestration.summaries import MetadataSummary
 
 # Serialises the writers of the weekly tables and the grid, so that concurrent backfill
@@ -95,13 +94,13 @@ def write_week(conn: psycopg.Connection, week: date, content: WeekContent,
         _archive(conn, week, content)
         creator_ids, creators = _write_creators(conn, week, content)
         topics = _write_entity(conn, week, TOPICS, [
-            (t.slug, t.name, t.description, t.engagement_score, len(t.creators), _text_array(t.creators),
-             _jsonb(t.full_data))
+            (t.slug, t.name, t.description, t.engagement_score, len(t.creators), text_array(t.creators),
+             jsonb(t.full_data))
             for t in content.topics
         ])
         videos = _write_entity(conn, week, VIDEOS, [
-            (v.video_id, v.title, v.creator, creator_ids.get(v.creator), v.views, _text_array(v.tags),
-             _jsonb(v.comment_sentiment), v.score, _jsonb(v.full_data))
+            (v.video_id, v.title, v.creator, creator_ids.get(v.creator), v.views, text_array(v.tags),
+             jsonb(v.comment_sentiment), v.score, jsonb(v.full_data))
             for v in content.videos
         ])
         # In the same transaction: no event without its data, no data without its event.
@@ -114,33 +113,6 @@ def write_week(conn: psycopg.Connection, week: date, content: WeekContent,
         alerts = conn.execute("SELECT private.record_trend_spikes(max(week), %s) FROM public.analyzed_content_weeks",
                               [list(alert_destinations)]).fetchone()[0]
         return WeekWrite(week, "replaced" if previous else "imported", alerts, topics, videos, creators)
-
-
-# The rows reach the staging table by COPY, formatted in Python; for the big week
-# (23,000 rows) that formatting was the COPY's whole cost, 0.31 s of it the JSON and the
-# arrays. orjson serialises the 40,000 JSON values in a tenth of the standard library's
-# time, and the arrays are written as PostgreSQL array literals directly instead of
-# through psycopg's generic list adapter: together 0.31 s -> 0.06 s.
-
-
-def _jsonb(value) -> Jsonb:
-    return Jsonb(value, dumps=_dumps)
-
-
-def _dumps(value) -> bytes:
-    try:
-        return orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        # An integer beyond 64 bits, which JSON allows (in members the importer does not
-        # read) and orjson refuses.
-        return json.dumps(value, ensure_ascii=False).encode()
-
-
-def _text_array(values: list[str]) -> str:
-    """A text[] literal: every element double-quoted, so that only a quote and a
-    backslash need escaping inside it (commas, braces, spaces, "NULL" and the empty
-    string stay plain text). The COPY escapes the literal itself like any other text."""
-    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
 
 def _archive(conn: psycopg.Connection, week: date, content: WeekContent) -> None:

@@ -25,10 +25,10 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import psycopg
-from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from carnivore_orchestration.content.loading import unstorable_text
+from carnivore_orchestration.db.copy_values import jsonb
 
 FIELDS = ("content_type", "content_id", "interaction_type", "sentiment", "sentiment_score", "user_id", "created_at",
           "metadata")
@@ -172,7 +172,7 @@ def load_engagement(
                     copy.write_row((
                         row.content_type, row.content_id, row.interaction_type, row.sentiment, row.sentiment_score,
                         row.user_id, (row.created_at + shift) if row.created_at is not None else now,
-                        Jsonb(row.metadata) if row.metadata is not None else None,
+                        jsonb(row.metadata) if row.metadata is not None else None,
                     ))
                     if progress is not None and (done % 5_000 == 0 or done == len(rows)):
                         progress(done, len(rows))
