@@ -4,6 +4,9 @@ No module here imports Dagster (about 3.5 s of imports) or SQLAlchemy at import 
 commands that do not run a job answer at once, and a test keeps it so.
 """
 
+import atexit
+import gc
+
 import click
 
 from carnivore_orchestration.cli import alerts, benchmarks, contract, database, engagement, pipeline
@@ -21,3 +24,14 @@ def main() -> None:
 for command in (*pipeline.COMMANDS, engagement.engagement, alerts.alerts, *database.COMMANDS, *contract.COMMANDS,
                 *benchmarks.COMMANDS):
     main.add_command(command)
+
+
+def run() -> None:
+    """The console script (and `python -m carnivore_orchestration.cli`)."""
+    # A command that ran a job ends with Dagster's modules and definitions in memory,
+    # millions of objects that the interpreter's last garbage collections at exit walk
+    # one by one: 0.36 s of every such command. Frozen, they are left for the process's
+    # end to free. Nothing is lost: the commands close their connections and files
+    # themselves, and objects with finalizers die by reference counting as before.
+    atexit.register(gc.freeze)
+    main()

@@ -1,3 +1,3 @@
-from carnivore_orchestration.cli import main
+from carnivore_orchestration.cli import run
 
-main()
+run()
