@@ -1,13 +1,15 @@
 """Reading and validating analyzed_content.json, without Dagster or a database."""
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 from content_cases import BAD_FIELDS, REFUSED, nested, text_of, topic, video
 
-from carnivore_orchestration.content.loading import ContentError, load_week, monday_of
+from carnivore_orchestration.content.loading import ContentError, load_week
+from carnivore_orchestration.content.weeks import monday_of
 from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
 
 WEEK = date(2026, 11, 16)
@@ -124,3 +126,21 @@ def test_brackets_and_escaped_quotes_inside_strings_are_not_nesting(tmp_path):
     path.write_text(json.dumps({"trending_topics": [{"topic": "Butter", "engagement_score": 50,
                                                      "note": deep_looking, "tags": ["[[[", "]]]}"]}]}))
     assert load_week(path).topics[0].full_data["note"] == deep_looking
+
+
+def test_a_week_validated_and_still_held_is_not_validated_again(tmp_path):
+    """The CLI validates the file before it starts the run, and the run's asset reads it
+    again: the second read returns the first's result, while the week check still
+    applies and changed bytes or limits are validated afresh."""
+    from carnivore_orchestration.content.loading import Limits
+
+    source = tmp_path / "week.json"
+    shutil.copy(BUNDLED_CONTENT_DIR / "2026-11-16.json", source)
+    first = load_week(source)
+    assert load_week(source, date(2026, 11, 16)) is first
+    with pytest.raises(ContentError, match="is not in the week of 2026-11-09"):
+        load_week(source, date(2026, 11, 9))
+    assert load_week(source, limits=Limits(max_depth=20)) is not first
+    source.write_bytes(source.read_bytes() + b"\n")
+    changed = load_week(source)
+    assert changed is not first and changed.sha256 != first.sha256 and changed.topics == first.topics

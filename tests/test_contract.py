@@ -12,8 +12,9 @@ import pytest
 from content_cases import ACCEPTED, BAD_FIELDS, CROSS_ITEM, REFUSED, text_of
 
 from carnivore_orchestration.content.contract import CROSS_ITEM_RULES, document_schema, render
-from carnivore_orchestration.content.loading import ContentError, load_week, monday_of
+from carnivore_orchestration.content.loading import ContentError, load_week
 from carnivore_orchestration.content.schema import ANALYSIS_DATE, HAS_TEXT, WHITESPACE, NestedDocument
+from carnivore_orchestration.content.weeks import monday_of
 from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR, PROJECT_ROOT
 
 PUBLISHED = PROJECT_ROOT / "docs" / "analyzed_content.schema.json"

@@ -2,9 +2,10 @@
 environment variables a deployment sets, or their defaults."""
 
 import ast
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
+import pytest
 
 from carnivore_orchestration.definitions import defs
 from carnivore_orchestration.resources import (
@@ -113,3 +114,24 @@ def test_the_import_time_check_sees_what_it_should():
         "    return os.getenv('V')\n"                    # fine
     )
     assert _environment_read_at_import(source) == [2, 4, 5]
+
+
+def test_the_weeks_kept_are_the_weekly_partitions():
+    """check_importable() and Dagster's partitions must agree on the first week and on
+    the newest, at the edges of a UTC Monday, or the CLI would refuse a week the
+    schedule imports (or let through one that Dagster then rejects)."""
+    from carnivore_orchestration.content.weeks import FIRST_WEEK, WeekOutOfRange, check_importable, current_week
+    from carnivore_orchestration.defs.partitions import weekly_partitions
+
+    assert weekly_partitions.get_first_partition_key() == FIRST_WEEK.isoformat()
+    for now in (datetime(2026, 11, 22, 23, 59, 59, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC),
+                datetime(2026, 11, 29, 23, 59, tzinfo=UTC)):
+        newest = current_week(now)
+        assert weekly_partitions.get_partition_keys(current_time=now)[-1] == newest.isoformat()
+        check_importable(newest, now)
+        check_importable(FIRST_WEEK, now)
+        with pytest.raises(WeekOutOfRange, match="has not begun"):
+            check_importable(newest + timedelta(days=7), now)
+        with pytest.raises(WeekOutOfRange, match="before the first week"):
+            check_importable(FIRST_WEEK - timedelta(days=7), now)
+

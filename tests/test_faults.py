@@ -25,8 +25,9 @@ from bench.server import LoopbackServer
 from carnivore_orchestration.alerts.delivery import send_due
 from carnivore_orchestration.alerts.settings import AlertSettings
 from carnivore_orchestration.cli import main
-from carnivore_orchestration.content.loading import ContentError, Limits, load_week, monday_of
+from carnivore_orchestration.content.loading import ContentError, Limits, load_week
 from carnivore_orchestration.content.store import write_week
+from carnivore_orchestration.content.weeks import monday_of
 from carnivore_orchestration.db import migrations
 from carnivore_orchestration.db.scratch import with_dbname
 from carnivore_orchestration.engagement.loading import EngagementError, load_engagement

@@ -2,13 +2,14 @@
 
 import json
 import shutil
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import pytest
 from click.testing import CliRunner
 
 from carnivore_orchestration.cli import main, runs
+from carnivore_orchestration.content.weeks import FIRST_WEEK, current_week
 from carnivore_orchestration.definitions import defs
 from carnivore_orchestration.resources import ContentSource, PostgresResource
 from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
@@ -242,6 +243,39 @@ def test_the_cli_imports_a_file_and_prints_the_grid(weeks_dir, cli_env, tmp_path
     grid = json.loads(runner.invoke(main, ["grid", "--json"]).output)
     assert [item["grid_position"] for item in grid] == list(range(1, 8))
     assert {"grid_position", "content_type", "content_id", "content_title", "engagement_score"} <= set(grid[0])
+
+
+def test_the_cli_refuses_a_week_outside_the_partitions_before_it_changes_anything(monkeypatch, empty_db_url,
+                                                                                  tmp_path):
+    """A file dated next week, or a --week before the first: one line, and the database
+    not even migrated (before this check, Dagster's unknown-partition error came out as
+    a traceback once the schema had been migrated)."""
+    from carnivore_orchestration.db import migrations
+    from carnivore_orchestration.db.connection import connect
+
+    monkeypatch.setenv("CARNIVORE_DATABASE_URL", empty_db_url)
+    document = json.loads((BUNDLED_CONTENT_DIR / f"{SAMPLE_WEEKS[-1]}.json").read_text(encoding="utf-8"))
+    next_week = current_week() + timedelta(days=7)
+    document["analysis_date"] = f"{next_week.isoformat()}T10:00:00Z"
+    future = tmp_path / "future.json"
+    future.write_text(json.dumps(document), encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(future)])
+    assert result.exit_code == 1, result.output
+    assert result.output == (f"Error: {future}: the week of {next_week} has not begun: the newest week that can be "
+                             f"imported is this one, {current_week()} (UTC) (its analysis_date is "
+                             f"{next_week}T10:00:00+00:00)\n")
+
+    document.pop("analysis_date")
+    undated = tmp_path / "undated.json"
+    undated.write_text(json.dumps(document), encoding="utf-8")
+    early = CliRunner().invoke(main, ["import", str(undated), "--week", "2025-12-22"])
+    assert early.exit_code == 1, early.output
+    assert early.output == (f"Error: {undated}: the week of 2025-12-22 is before the first week the pipeline keeps, "
+                            f"{FIRST_WEEK}\n")
+    replay = CliRunner().invoke(main, ["replay", next_week.isoformat()])
+    assert replay.exit_code == 1 and replay.output.startswith(f"Error: the week of {next_week} has not begun")
+    with connect(empty_db_url) as conn:
+        assert not migrations.status(conn).applied
 
 
 def test_the_cli_refuses_bad_input_with_the_clear_error(cli_env, tmp_path):

@@ -21,6 +21,7 @@ class fail_cleanly:  # noqa: N801 - used as `with fail_cleanly():`, like a funct
         import psycopg
 
         from carnivore_orchestration.content.loading import ContentError
+        from carnivore_orchestration.content.weeks import WeekOutOfRange
         from carnivore_orchestration.db.backup import BackupError
         from carnivore_orchestration.db.limits import LimitsError
         from carnivore_orchestration.db.migrations import MigrationError
@@ -30,7 +31,7 @@ class fail_cleanly:  # noqa: N801 - used as `with fail_cleanly():`, like a funct
             click.echo(f"Error: {exc}; the schema is missing: run `carnivore migrate` first", err=True)
             sys.exit(1)
         if issubclass(exc_type, (MigrationError, BackupError, psycopg.OperationalError, ContentError, EngagementError,
-                                  RunFailed, LimitsError)):
+                                  RunFailed, LimitsError, WeekOutOfRange)):
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
         return False

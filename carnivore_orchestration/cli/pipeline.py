@@ -51,15 +51,24 @@ def _content_dir() -> Path:
 def import_command(path: Path, week: date | None) -> None:
     """Import one analyzed_content.json through Dagster, as the weekly schedule would."""
     from carnivore_orchestration.cli.runs import weekly_import
-    from carnivore_orchestration.content.loading import load_week, monday_of
+    from carnivore_orchestration.content.loading import load_week
+    from carnivore_orchestration.content.weeks import WeekOutOfRange, check_importable, monday_of
     from carnivore_orchestration.resources import resources_from_environment
 
     with fail_cleanly():
+        # Everything about the file is checked before the schema is migrated or a run starts:
+        # bad input changes nothing, and is told in one line without waiting for Dagster.
         content = load_week(path.resolve(), week, resources_from_environment()["content"].limits())
-        if week is None:
+        given = week is not None
+        if not given:
             if content.analysis_date is None:
                 raise click.ClickException(f"{path}: no analysis_date in the file: give --week YYYY-MM-DD")
             week = monday_of(content.analysis_date)
+        try:
+            check_importable(week)
+        except WeekOutOfRange as exc:
+            source = "" if given else f" (its analysis_date is {content.analysis_date.isoformat()})"
+            raise click.ClickException(f"{path}: {exc}{source}") from None
         _migrate(database_url())
         done = weekly_import(week, path.resolve())
     click.echo(f"Imported {path} as the week of {week.isoformat()}: {import_summary(done)}")
@@ -74,8 +83,10 @@ def replay(week: date, prefix: str | None) -> None:
     job: the current version changes nothing; an earlier one restores the week as it was."""
     from carnivore_orchestration.cli.runs import weekly_import
     from carnivore_orchestration.content import archive
+    from carnivore_orchestration.content.weeks import check_importable
 
     with fail_cleanly():
+        check_importable(week)
         _migrate(database_url())
         with connect(database_url()) as conn:
             version = archive.find(conn, week, prefix)

@@ -11,9 +11,10 @@ import hashlib
 import json
 import math
 import re
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,6 +23,7 @@ from pydantic import ValidationError
 from carnivore_orchestration.content.schema import PATTERN_MEANING, FlatDocument, NestedDocument, Sections
 from carnivore_orchestration.content.scoring import video_score
 from carnivore_orchestration.content.slugs import topic_slug
+from carnivore_orchestration.content.weeks import monday_of
 
 
 class ContentError(ValueError):
@@ -81,12 +83,6 @@ class WeekContent:
         return list(dict.fromkeys(names))
 
 
-def monday_of(day: date | datetime) -> date:
-    if isinstance(day, datetime):
-        day = (day if day.tzinfo else day.replace(tzinfo=UTC)).astimezone(UTC).date()
-    return day - timedelta(days=day.weekday())
-
-
 def load_week(path: Path, week: date | None = None, limits: Limits | None = None) -> WeekContent:
     """Read and validate a week's file. If `week` is given, the file's analysis_date
     (when it has one) must fall in that week."""
@@ -97,8 +93,29 @@ def load_week(path: Path, week: date | None = None, limits: Limits | None = None
 def parse_week(raw_bytes: bytes, source: Path, week: date | None = None, limits: Limits | None = None) -> WeekContent:
     """Validate a week's file from its bytes (an archived version, say); `source` names
     it in errors and in the archive."""
-    with _collector_paused():
-        return _parse_week(raw_bytes, source, week, limits or Limits())
+    limits = limits or Limits()
+    sha256 = hashlib.sha256(raw_bytes).hexdigest()
+    key = (sha256, source, limits)
+    content = _validated.get(key)
+    if content is None:
+        with _collector_paused():
+            content = _parse_week(raw_bytes, sha256, source, limits)
+        _validated[key] = content
+    analysis_date = content.analysis_date
+    if week is not None and analysis_date is not None and monday_of(analysis_date) != week:
+        raise ContentError(
+            f"{source}: analysis_date: {analysis_date.isoformat()} is not in the week of {week.isoformat()} "
+            f"(the week starting Monday {monday_of(analysis_date).isoformat()})"
+        )
+    return content
+
+
+# The same bytes always validate to the same rows, so a week validated in this process
+# and still in use is not validated again: `carnivore import` validates the file before
+# it migrates or starts the run (bad input must change nothing), and the run's asset then
+# reads the same file, which cost the big week a second 0.35 s. Weak: a week no one holds
+# any more (the code server's last run) is not kept alive by this.
+_validated: weakref.WeakValueDictionary[tuple, WeekContent] = weakref.WeakValueDictionary()
 
 
 @contextmanager
@@ -115,7 +132,7 @@ def _collector_paused():
             gc.enable()
 
 
-def _parse_week(raw_bytes: bytes, path: Path, week: date | None, limits: Limits) -> WeekContent:
+def _parse_week(raw_bytes: bytes, sha256: str, path: Path, limits: Limits) -> WeekContent:
     document = _parse_json(path, raw_bytes, limits)
     raw = raw_bytes.decode("utf-8")
     shape = "nested" if "analysis" in document else "flat"
@@ -127,12 +144,6 @@ def _parse_week(raw_bytes: bytes, path: Path, week: date | None, limits: Limits)
     sections: Sections = parsed.analysis if shape == "nested" else parsed
     prefix = "analysis." if shape == "nested" else ""
 
-    analysis_date = parsed.analysis_date
-    if week is not None and analysis_date is not None and monday_of(analysis_date) != week:
-        raise ContentError(
-            f"{path}: analysis_date: {analysis_date.isoformat()} is not in the week of {week.isoformat()} "
-            f"(the week starting Monday {monday_of(analysis_date).isoformat()})"
-        )
     if not sections.trending_topics and not sections.top_videos:
         raise ContentError(f"{path}: {prefix}trending_topics: the week has no trending topics and no top videos")
 
@@ -142,10 +153,10 @@ def _parse_week(raw_bytes: bytes, path: Path, week: date | None, limits: Limits)
     community = sections.community_sentiment.model_dump(mode="json") if sections.community_sentiment else None
     return WeekContent(
         source=path,
-        sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        sha256=sha256,
         raw=raw,
         shape=shape,
-        analysis_date=analysis_date,
+        analysis_date=parsed.analysis_date,
         topics=topics,
         videos=videos,
         community_sentiment=community,
