@@ -134,4 +134,3 @@ def test_the_weeks_kept_are_the_weekly_partitions():
             check_importable(newest + timedelta(days=7), now)
         with pytest.raises(WeekOutOfRange, match="before the first week"):
             check_importable(FIRST_WEEK - timedelta(days=7), now)
-

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from carnivore_orchestration.cli import main, runs
-from carnivore_orchestration.content.weeks import FIRST_WEEK, current_week
+from carnivore_orchestration.content.weeks import FIRST_WEEK, WeekOutOfRange, current_week
 from carnivore_orchestration.definitions import defs
 from carnivore_orchestration.resources import ContentSource, PostgresResource
 from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
@@ -276,6 +276,9 @@ def test_the_cli_refuses_a_week_outside_the_partitions_before_it_changes_anythin
     assert replay.exit_code == 1 and replay.output.startswith(f"Error: the week of {next_week} has not begun")
     with connect(empty_db_url) as conn:
         assert not migrations.status(conn).applied
+    # The same rule where every command runs the job (`carnivore demo` from a folder, say).
+    with pytest.raises(WeekOutOfRange, match=f"the week of {next_week} has not begun"):
+        runs.weekly_import(next_week, future)
 
 
 def test_the_cli_refuses_bad_input_with_the_clear_error(cli_env, tmp_path):

@@ -16,6 +16,7 @@ import dagster as dg
 
 from carnivore_orchestration.cli.errors import RunFailed
 from carnivore_orchestration.content.store import ImportedWeek, TableChanges
+from carnivore_orchestration.content.weeks import check_importable
 from carnivore_orchestration.definitions import defs
 from carnivore_orchestration.engagement.maintenance import PartitionReport
 from carnivore_orchestration.failures import step_failure_message
@@ -69,6 +70,7 @@ def weekly_import(week: date, source: Path | None = None, instance: dg.DagsterIn
                   resources: dict | None = None, archived_sha256: str | None = None) -> WeekImport:
     """Materialize `weekly_import_job` for one week, exactly as the schedule would, from
     `source`, from a version in the archive, or from the content source's file."""
+    check_importable(week)  # a week with no partition would fail inside Dagster, as a traceback
     config = {"source_path": str(source) if source is not None else None, "archived_sha256": archived_sha256}
     config = {key: value for key, value in config.items() if value is not None}
     ops = {"weekly_content": {"config": config}} if config else None
