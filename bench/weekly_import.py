@@ -47,6 +47,33 @@ def ours(url: str, path: str, guarantees: bool = True) -> dict:
     return timings
 
 
+def floor(url: str, path: str) -> dict:
+    """The least any import of this week can do, as a yardstick rather than a design:
+    the same validation, then the week's rows, formatted as ours formats them, COPYed
+    once into two tables of the history's column types, without keys, indexes,
+    references, history, audit trail, alerts or grid. An import that keeps any of those
+    takes longer; so the row-at-a-time import's time over this one is the largest
+    speed-up any design of the import could show against it."""
+    from psycopg import sql
+
+    from carnivore_orchestration.content.loading import load_week
+    from carnivore_orchestration.content.store import TOPICS, VIDEOS, topic_rows, video_rows
+
+    started = time.perf_counter()
+    content = load_week(Path(path), WEEK)
+    with psycopg.connect(url, autocommit=True) as conn, conn.transaction():
+        for entity, rows in ((TOPICS, topic_rows(content)), (VIDEOS, video_rows(content, {}))):
+            table = sql.Identifier(f"floor_{entity.table}")
+            copied = sql.SQL(", ").join(map(sql.Identifier, entity.copied))
+            conn.execute(sql.SQL("CREATE TABLE {} AS SELECT NULL::text AS natural_key, {} FROM {} WITH NO DATA"
+                                 ).format(table, copied, sql.Identifier(entity.history)))
+            with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(table)) as copy:
+                for row in rows:
+                    copy.write_row(row)
+    return {"total_s": time.perf_counter() - started,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
 def ours_corrected(url: str, path: str) -> dict:
     """The week imported, then imported again from a corrected copy (one topic's score
     changed), as when the analysis re-publishes a week: the second import's figures, and

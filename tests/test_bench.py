@@ -172,3 +172,24 @@ def test_the_command_runs_the_bench_from_a_checkout(monkeypatch):
     monkeypatch.setattr("bench.__main__.main", lambda argv: seen.append(argv) or 0)
     result = CliRunner().invoke(main, ["bench", "--quick"])
     assert result.exit_code == 0 and seen == [["--quick"]]
+
+
+def test_the_import_floor_copies_the_weeks_rows_once_and_writes_nothing_else(db_url):
+    """The floor the big week's ratio is read against must do the import's unavoidable
+    part, every row of the week, and no more."""
+    from bench import weekly_import
+    from carnivore_orchestration.content.loading import load_week
+    from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
+
+    path = BUNDLED_CONTENT_DIR / f"{weekly_import.WEEK.isoformat()}.json"
+    content = load_week(path, weekly_import.WEEK)
+    assert weekly_import.floor(db_url, str(path))["total_s"] > 0
+    with psycopg.connect(db_url) as conn:
+        def keys(table):
+            return sorted(row[0] for row in conn.execute(f"SELECT natural_key FROM {table}"))
+
+        assert keys("floor_trending_topics") == sorted(topic.slug for topic in content.topics)
+        assert keys("floor_top_videos") == sorted(video.video_id for video in content.videos)
+        assert conn.execute("SELECT (SELECT count(*) FROM trending_topics) + (SELECT count(*) FROM top_videos)"
+                            " + (SELECT count(*) FROM analyzed_content_weeks) + (SELECT count(*) FROM audit_log)"
+                            ).fetchone()[0] == 0

@@ -93,16 +93,8 @@ def write_week(conn: psycopg.Connection, week: date, content: WeekContent,
             )
         _archive(conn, week, content)
         creator_ids, creators = _write_creators(conn, week, content)
-        topics = _write_entity(conn, week, TOPICS, [
-            (t.slug, t.name, t.description, t.engagement_score, len(t.creators), text_array(t.creators),
-             jsonb(t.full_data))
-            for t in content.topics
-        ])
-        videos = _write_entity(conn, week, VIDEOS, [
-            (v.video_id, v.title, v.creator, creator_ids.get(v.creator), v.views, text_array(v.tags),
-             jsonb(v.comment_sentiment), v.score, jsonb(v.full_data))
-            for v in content.videos
-        ])
+        topics = _write_entity(conn, week, TOPICS, topic_rows(content))
+        videos = _write_entity(conn, week, VIDEOS, video_rows(content, creator_ids))
         # In the same transaction: no event without its data, no data without its event.
         # Spikes are judged for the newest week against the week before it, whichever
         # file arrived last: an older week landing after a newer one (a backfill, or two
@@ -113,6 +105,18 @@ def write_week(conn: psycopg.Connection, week: date, content: WeekContent,
         alerts = conn.execute("SELECT private.record_trend_spikes(max(week), %s) FROM public.analyzed_content_weeks",
                               [list(alert_destinations)]).fetchone()[0]
         return WeekWrite(week, "replaced" if previous else "imported", alerts, topics, videos, creators)
+
+
+def topic_rows(content: WeekContent) -> list[tuple]:
+    """The week's topics as COPY rows: the natural key, then TOPICS.copied."""
+    return [(t.slug, t.name, t.description, t.engagement_score, len(t.creators), text_array(t.creators),
+             jsonb(t.full_data)) for t in content.topics]
+
+
+def video_rows(content: WeekContent, creator_ids: dict[str, int]) -> list[tuple]:
+    """The week's videos as COPY rows: the natural key, then VIDEOS.copied."""
+    return [(v.video_id, v.title, v.creator, creator_ids.get(v.creator), v.views, text_array(v.tags),
+             jsonb(v.comment_sentiment), v.score, jsonb(v.full_data)) for v in content.videos]
 
 
 def _archive(conn: psycopg.Connection, week: date, content: WeekContent) -> None:
