@@ -59,17 +59,22 @@ def floor(url: str, path: str) -> dict:
     from carnivore_orchestration.content.loading import load_week
     from carnivore_orchestration.content.store import TOPICS, VIDEOS, topic_rows, video_rows
 
-    started = time.perf_counter()
-    content = load_week(Path(path), WEEK)
-    with psycopg.connect(url, autocommit=True) as conn, conn.transaction():
-        for entity, rows in ((TOPICS, topic_rows(content)), (VIDEOS, video_rows(content, {}))):
-            table = sql.Identifier(f"floor_{entity.table}")
-            copied = sql.SQL(", ").join(map(sql.Identifier, entity.copied))
-            conn.execute(sql.SQL("CREATE TABLE {} AS SELECT NULL::text AS natural_key, {} FROM {} WITH NO DATA"
-                                 ).format(table, copied, sql.Identifier(entity.history)))
-            with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(table)) as copy:
-                for row in rows:
-                    copy.write_row(row)
+    def table(entity) -> sql.Identifier:
+        return sql.Identifier(f"floor_{entity.table}")
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        # Created beforehand: with wal_level = minimal, a COPY into a table created in
+        # its own transaction skips the WAL, which no real import could.
+        for entity in (TOPICS, VIDEOS):
+            conn.execute(sql.SQL("CREATE TABLE {} AS SELECT NULL::text AS natural_key, {} FROM {} WITH NO DATA").format(
+                table(entity), sql.SQL(", ").join(map(sql.Identifier, entity.copied)), sql.Identifier(entity.history)))
+        started = time.perf_counter()
+        content = load_week(Path(path), WEEK)
+        with conn.transaction():
+            for entity, rows in ((TOPICS, topic_rows(content)), (VIDEOS, video_rows(content, {}))):
+                with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(table(entity))) as copy:
+                    for row in rows:
+                        copy.write_row(row)
     return {"total_s": time.perf_counter() - started,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 

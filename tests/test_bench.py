@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from bench import pgbench, report
@@ -186,7 +187,8 @@ def test_the_import_floor_copies_the_weeks_rows_once_and_writes_nothing_else(db_
     assert weekly_import.floor(db_url, str(path))["total_s"] > 0
     with psycopg.connect(db_url) as conn:
         def keys(table):
-            return sorted(row[0] for row in conn.execute(f"SELECT natural_key FROM {table}"))
+            return sorted(row[0] for row in conn.execute(
+                sql.SQL("SELECT natural_key FROM {}").format(sql.Identifier(table))))
 
         assert keys("floor_trending_topics") == sorted(topic.slug for topic in content.topics)
         assert keys("floor_top_videos") == sorted(video.video_id for video in content.videos)
