@@ -75,6 +75,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("audit_log", "INSERT"): "denied denied denied denied denied allowed",
     ("audit_log", "UPDATE"): "denied denied denied denied denied raises",
     ("audit_log", "DELETE"): "denied denied denied denied denied raises",
+    ("audit_trail", "SELECT"): "denied none none all all all",
     **{(t, op): v for t in ("alert_events", "alert_attempts", "alert_endpoints") for op, v in _PIPELINE.items()},
     ("alert_events", "DELETE"): "denied denied denied denied denied raises",  # its attempts refer to it
     ("analyzed_content_weeks", "SELECT"): "denied denied denied denied all all",

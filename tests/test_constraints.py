@@ -129,9 +129,9 @@ def test_delete_on_trending_topics_removes_nothing(db):
     assert db.execute("SELECT is_active FROM trending_topics").fetchone()[0] is False
 
 
-def _audit(db, table):
+def _audit(db, table, relation="audit_log"):
     return db.execute(
-        "SELECT operation, record_id, old_values, new_values, changed_by, actor_role FROM audit_log"
+        f"SELECT operation, record_id, old_values, new_values, changed_by, actor_role FROM {relation}"
         " WHERE table_name = %s ORDER BY id",
         [table],
     ).fetchall()
@@ -144,10 +144,31 @@ def test_inserts_updates_and_deletes_write_audit_rows(db):
     rows = _audit(db, "bento_grid_items")
     assert [(op, record) for op, record, *_ in rows] == [("INSERT", item), ("UPDATE", item), ("DELETE", item)]
     (_, _, old1, new1, *_), (_, _, old2, new2, *_), (_, _, old3, new3, *_) = rows
-    assert old1 is None and new1["engagement_score"] == 40
+    assert old1 is None and new1 is None  # an insert names its row; the next entry holds its values
     assert old2["engagement_score"] == 40 and new2["engagement_score"] == 45
     assert old3["engagement_score"] == 45 and new3 is None
     assert {row[5] for row in rows} == {db.info.user}  # direct connections are named by role
+
+
+def test_the_audit_trail_shows_what_each_insert_wrote(db):
+    """audit_trail fills in an insert's values: the next entry's old values, or the row
+    as it is now when nothing has changed it since."""
+    changed, deleted, untouched = (_grid_item(db, content_id=n, position=n, score=40 + n) for n in (1, 2, 3))
+    db.execute("UPDATE bento_grid_items SET engagement_score = 60 WHERE id = %s", [changed])
+    db.execute("UPDATE bento_grid_items SET engagement_score = 70 WHERE id = %s", [changed])
+    db.execute("DELETE FROM bento_grid_items WHERE id = %s", [deleted])
+    trail = _audit(db, "bento_grid_items", relation="audit_trail")
+    shown = [(op, record, new and new["engagement_score"]) for op, record, _, new, *_ in trail]
+    assert shown == [
+        ("INSERT", changed, 41), ("INSERT", deleted, 42), ("INSERT", untouched, 43),
+        ("UPDATE", changed, 60), ("UPDATE", changed, 70), ("DELETE", deleted, None),
+    ]
+    inserted = {record: new for op, record, _, new, *_ in trail if op == "INSERT"}
+    assert inserted[untouched] == db.execute(
+        "SELECT to_jsonb(b) FROM bento_grid_items AS b WHERE id = %s", [untouched]).fetchone()[0]
+    # Entries that carry their values are shown as they are.
+    assert [row[2:4] for row in trail if row[0] != "INSERT"] == [
+        row[2:4] for row in _audit(db, "bento_grid_items") if row[0] != "INSERT"]
 
 
 def test_one_statement_writing_many_rows_audits_every_row(db):

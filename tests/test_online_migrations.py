@@ -206,3 +206,27 @@ def test_an_index_on_a_million_partitioned_rows_blocks_no_insert_beyond_the_lock
             conn.execute(online_index.PLAIN_INDEX)
             time.sleep(1.5)
     assert any(isinstance(e, psycopg.errors.LockNotAvailable) for e in inserts.errors)
+
+
+def test_audit_entries_written_before_0036_keep_their_copies(empty_db_url, sql_copy):
+    """Applied to a database that already has a trail: the old entries stay as written,
+    the relaxed check ends up validated, and from then on an insert's entry names its
+    row without copying it (audit_trail shows both kinds alike)."""
+    later = sql_copy / "0036_audit_inserts_by_reference.sql"
+    held = later.read_text()
+    later.unlink()
+    with _connect(empty_db_url) as conn:
+        migrations.migrate(conn, sql_copy)
+        conn.execute("INSERT INTO bento_grid_items (content_type, content_id, content_title, grid_position)"
+                     " VALUES ('top_video', 1, 'Before', 1)")
+        later.write_text(held)
+        migrations.migrate(conn, sql_copy, limits=FAST)
+        conn.execute("INSERT INTO bento_grid_items (content_type, content_id, content_title, grid_position)"
+                     " VALUES ('top_video', 2, 'After', 2)")
+        stored = conn.execute("SELECT new_values ->> 'content_title' FROM audit_log ORDER BY id").fetchall()
+        shown = conn.execute("SELECT new_values ->> 'content_title' FROM audit_trail ORDER BY id").fetchall()
+        validated = conn.execute("SELECT convalidated FROM pg_constraint"
+                                 " WHERE conname = 'audit_log_values_match_operation'").fetchone()[0]
+    assert stored == [("Before",), (None,)]
+    assert shown == [("Before",), ("After",)]
+    assert validated is True

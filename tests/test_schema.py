@@ -102,7 +102,7 @@ TIMESTAMPED = {
 
 
 VIEWS = ["engagement_sentiment_aggregate", "trending_topics_by_week", "creator_performance", "user_engagement_summary",
-         "homepage_grid"]
+         "homepage_grid", "audit_trail"]
 
 
 def _names(db, query, *params):

@@ -248,7 +248,7 @@ def test_every_write_through_the_api_leaves_an_audit_row(world, actor, table, in
         row_id = db.execute(insert).fetchone()[0]
         db.execute(update, [row_id])
         db.execute("RESET ROLE")
-        rows = db.execute("SELECT operation, old_values, new_values, changed_by, actor_role FROM audit_log"
+        rows = db.execute("SELECT operation, old_values, new_values, changed_by, actor_role FROM audit_trail"
                           " WHERE table_name = %s AND record_id = %s ORDER BY id", [table, row_id]).fetchall()
     assert [r[0] for r in rows] == ["INSERT", "UPDATE"]
     assert rows[0][1] is None and rows[0][2]["id"] == row_id
@@ -263,6 +263,26 @@ def test_anonymous_interactions_are_audited_without_a_user(world):
         db.execute("INSERT INTO content_engagement (content_type, content_id, interaction_type)"
                    " VALUES ('top_video', 5, 'share')")
         db.execute("RESET ROLE")
-        row = db.execute("SELECT operation, changed_by, actor_role, new_values ->> 'interaction_type' FROM audit_log"
+        row = db.execute("SELECT operation, changed_by, actor_role, new_values ->> 'interaction_type' FROM audit_trail"
                          " WHERE table_name = 'content_engagement' ORDER BY id DESC LIMIT 1").fetchone()
     assert row == ("INSERT", None, "anon", "share")
+
+
+def test_admins_read_what_each_insert_wrote_through_the_api(world):
+    """An insert's entry carries no copy of the row; audit_trail shows its values, read
+    with the caller's rights: an admin sees them for every audited table (other users'
+    interests and interactions included), a user sees no entry at all."""
+    db = world["db"]
+    owner_view = dict(db.execute("SELECT id, new_values FROM audit_trail WHERE operation = 'INSERT'").fetchall())
+    assert owner_view and all(values is not None for values in owner_view.values())
+    tables = {r[0] for r in db.execute("SELECT DISTINCT table_name FROM audit_log WHERE operation = 'INSERT'")}
+    assert {"content_engagement", "user_interests", "top_videos"} <= tables
+    seen = {}
+    for actor in ("admin", "user_a"):
+        role, claims = _claims(actor)
+        with db.transaction(force_rollback=True):
+            db.execute("SELECT set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
+                       [role, json.dumps(claims)])
+            seen[actor] = dict(db.execute("SELECT id, new_values FROM audit_trail WHERE operation = 'INSERT'"))
+    assert seen["admin"] == owner_view
+    assert seen["user_a"] == {}
