@@ -171,6 +171,18 @@ def test_the_audit_trail_shows_what_each_insert_wrote(db):
         row[2:4] for row in _audit(db, "bento_grid_items") if row[0] != "INSERT"]
 
 
+def test_no_audited_table_can_be_truncated_not_even_by_its_owner(db):
+    """TRUNCATE fires no row trigger: it would remove rows without an entry, and with
+    them the values of inserts that were never changed. Every table the audit triggers
+    watch (found in the catalog, so a table audited later is held to it too) refuses it."""
+    audited = [r[0] for r in db.execute(
+        "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'audit_insert' ORDER BY 1")]
+    assert len(audited) >= 6
+    for table in audited:
+        with pytest.raises(errors.InsufficientPrivilege, match="TRUNCATE is not allowed"), db.transaction():
+            db.execute(f"TRUNCATE {table} CASCADE")
+
+
 def test_one_statement_writing_many_rows_audits_every_row(db):
     db.execute(
         "INSERT INTO content_engagement (content_type, content_id, interaction_type)"
