@@ -26,7 +26,7 @@ import psutil
 import psycopg
 
 from bench import commands, engagement, online_index, partitions, reads, report, synthetic, ui_runs, weekly_import
-from bench.databases import drop_template, fresh_database
+from bench.databases import checkpoint, drop_template, fresh_database
 from bench.report import Row
 from bench.server import MissingTool, loopback_server
 
@@ -37,39 +37,46 @@ RESULTS = Path(__file__).parent / "results"
 FULL = {"quick": False, "topics": 3_000, "videos": 20_000, "ingest": 200_000, "trigger": 30_000,
         "history": 100_000, "inserts": 1_000, "fresh": 200, "candidates": 10_000, "reads": 2_000, "seconds": 10,
         "levels": [1, 16, 64], "pool_clients": 1_000, "pool_size": 8, "pool_rate": 1_500, "pool_seconds": 15,
-        "partition_rows": 200_000, "online_rows": 1_000_000}
+        "partition_rows": 200_000, "online_rows": 1_000_000, "import_runs": 3}
 QUICK = {"quick": True, "topics": 300, "videos": 2_000, "ingest": 20_000, "trigger": 2_000, "history": 10_000,
          "inserts": 200, "fresh": 40, "candidates": 1_000, "reads": 300, "seconds": 1,
          "levels": [1, 16, 64], "pool_clients": 1_000, "pool_size": 8, "pool_rate": 1_500, "pool_seconds": 4,
-         "partition_rows": 10_000, "online_rows": 100_000}
+         "partition_rows": 10_000, "online_rows": 100_000, "import_runs": 1}
 
 
 def run_weekly_import(size: dict) -> dict:
     from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
 
-    results = {}
-    with tempfile.TemporaryDirectory() as folder:
-        large = str(synthetic.write_week(Path(folder) / "week.json", size["topics"], size["videos"]))
-        for label, function in (("ours", weekly_import.ours), ("row_at_a_time", weekly_import.row_at_a_time),
-                                ("bare_statements", weekly_import.bare_statements),
-                                ("without_guarantees", weekly_import.without_guarantees),
-                                ("floor", weekly_import.floor),
-                                ("corrected", weekly_import.ours_corrected)):
-            with fresh_database(f"{label}_large") as url:
-                results[f"large_{label}"] = weekly_import.in_child(function, url, large)
+    def timed(label: str, function, path: str, child: bool) -> dict:
+        with fresh_database(label) as url:
+            checkpoint()
+            return weekly_import.in_child(function, url, path) if child else function(url, path)
+
+    large_variants = (("ours", weekly_import.ours), ("row_at_a_time", weekly_import.row_at_a_time),
+                      ("bare_statements", weekly_import.bare_statements),
+                      ("without_guarantees", weekly_import.without_guarantees),
+                      ("floor", weekly_import.floor), ("corrected", weekly_import.ours_corrected))
     # A week of the real size: timed in this process (its memory is not a figure).
     sample = str(BUNDLED_CONTENT_DIR / f"{weekly_import.WEEK.isoformat()}.json")  # the newest
-    for label, function in (("ours", weekly_import.ours), ("row_at_a_time", weekly_import.row_at_a_time)):
-        with fresh_database(f"{label}_sample") as url:
-            results[f"sample_{label}"] = function(url, sample)
-    return results
+    runs: dict[str, list[dict]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        large = str(synthetic.write_week(Path(folder) / "week.json", size["topics"], size["videos"]))
+        # Round by round, each variant once a round: a slow spell of the machine falls on
+        # every variant alike, not on one variant's runs.
+        for _ in range(size["import_runs"]):
+            for label, function in large_variants:
+                runs.setdefault(f"large_{label}", []).append(timed(f"{label}_large", function, large, child=True))
+            for label, function in large_variants[:2]:
+                runs.setdefault(f"sample_{label}", []).append(timed(f"{label}_sample", function, sample, child=False))
+    return {key: weekly_import.median_run(each) for key, each in runs.items()}
 
 
 def measure(size: dict, step: Steps) -> tuple[list[Row], dict]:
     rows = step.rows
     raw: dict = {}
 
-    with step(f"weekly import: {size['topics']:,} topics + {size['videos']:,} videos, "
+    runs = f" (each variant's median of {size['import_runs']} runs)" if size["import_runs"] > 1 else ""
+    with step(f"weekly import: {size['topics']:,} topics + {size['videos']:,} videos{runs}, "
               "and the newest sample week"):
         imp = raw["weekly_import"] = run_weekly_import(size)
         rows.append(Row(f"weekly import, {size['topics']:,} topics + {size['videos']:,} videos (s)",

@@ -7,6 +7,8 @@ import os
 from contextlib import contextmanager
 from functools import cache
 
+import psycopg
+
 from carnivore_orchestration.db.connection import database_url
 from carnivore_orchestration.db.scratch import create_database, create_migrated_template, drop_database, with_dbname
 
@@ -42,6 +44,17 @@ def fresh_database(label: str):
         yield url
     finally:
         drop_database(admin, name)
+
+
+def checkpoint() -> None:
+    """Write out what earlier benchmarks left dirty, so that the checkpoint their writes
+    bring on does not land in the next one's timing. A role that may not (neither
+    superuser nor pg_checkpoint) measures without it."""
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        try:
+            conn.execute("CHECKPOINT")
+        except psycopg.errors.InsufficientPrivilege:
+            pass
 
 
 def percentile(samples: list[float], fraction: float) -> float:

@@ -173,6 +173,14 @@ def without_guarantees(url: str, path: str) -> dict:
     return ours(url, path, guarantees=False)
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The run whose time is the median, with every run's time beside it: one run of a
+    variant can be 10 % off the next, and each ratio of the import's rows divides two of
+    them."""
+    ordered = sorted(runs, key=lambda run: run["total_s"])
+    return {**ordered[len(ordered) // 2], "runs_s": [run["total_s"] for run in ordered]}
+
+
 def in_child(function, *args) -> dict:
     """Run in a fresh process so that peak memory belongs to this variant alone."""
     context = multiprocessing.get_context("spawn")

@@ -31,6 +31,15 @@ def test_the_log_gives_each_completed_transaction_its_end_and_latency():
     assert pgbench.parse_log(LOG) == [(100_000_500, 1500), (100_002_000, 250)]
 
 
+def test_an_import_figure_is_its_median_run_with_every_run_beside_it():
+    from bench.weekly_import import median_run
+
+    runs = [{"total_s": 2.4, "peak_rss_mb": 150}, {"total_s": 2.1, "peak_rss_mb": 151},
+            {"total_s": 2.2, "peak_rss_mb": 152}]
+    assert median_run(runs) == {"total_s": 2.2, "peak_rss_mb": 152, "runs_s": [2.1, 2.2, 2.4]}
+    assert median_run(runs[:1]) == {**runs[0], "runs_s": [2.4]}
+
+
 def test_latencies_during_windows_are_the_transactions_that_overlap_them():
     run = pgbench.Run(clients=2, seconds=1, rate=None, tps=2, transactions=2, log=pgbench.parse_log(LOG))
     assert run.latencies_ms() == [1.5, 0.25]
