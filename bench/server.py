@@ -78,7 +78,10 @@ class LoopbackServer:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def start(self) -> None:
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c max_connections={MAX_CONNECTIONS}"
+        # The WAL buffers the embedded server and Supabase's instances have (embedded.py
+        # says why); the rest is initdb's defaults.
+        options = (f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c max_connections={MAX_CONNECTIONS}"
+                   f" -c wal_buffers={embedded.SERVER_SETTINGS['wal_buffers']}")
         embedded.package().pg_ctl(["-w", "-o", options, "-l", str(self.folder / "server.log"), "start"],
                                   pgdata=self.pgdata, user=self.user, timeout=60)
 

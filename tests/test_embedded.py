@@ -35,4 +35,7 @@ def test_started_on_demand_reused_and_persistent(own_home):
         assert conn.execute("SELECT note FROM survives").fetchone()[0] == "still here"
         # Nothing listens on the network: the URL is a Unix socket and carries no password.
         assert conn.execute("SHOW listen_addresses").fetchone()[0] == ""
+        # Started with what it is given beyond initdb's defaults, and so after a restart too.
+        for name, value in embedded.SERVER_SETTINGS.items():
+            assert conn.execute("SELECT current_setting(%s)", [name]).fetchone()[0] == value
     assert "@/" in second.url() and ":" not in second.url().split("@")[0].removeprefix("postgresql://")

