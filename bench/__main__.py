@@ -108,8 +108,9 @@ def measure(size: dict, step: Steps) -> tuple[list[Row], dict]:
                         imp["sample_row_at_a_time"]["total_s"], "the blueprint's row-at-a-time import", "time",
                         "< 2 s", 2.0, False))
 
-    with step("whole commands, process start to exit: `carnivore import` over TCP and on the embedded socket"):
-        cmd = raw["commands"] = commands.whole_commands(size["topics"], size["videos"])
+    with step("whole commands, process start to exit: `carnivore import` over TCP and on the embedded socket"
+              f" (each command's median of {size['import_runs']} runs)"):
+        cmd = raw["commands"] = commands.whole_commands(size["topics"], size["videos"], size["import_runs"])
         for where, label in (("tcp", "over TCP"), ("socket", "on the embedded socket")):
             rows.append(Row(f"`carnivore import`, a sample week, whole command {label} (s)",
                             cmd[where]["import_sample_s"], imp["sample_ours"]["total_s"],

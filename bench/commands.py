@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,27 +38,46 @@ def _commands(env: dict, sample: str, big: str) -> dict:
             "import_big_s": _timed(env, "import", big)}
 
 
-def whole_commands(topics: int, videos: int) -> dict:
+def _medians(runs: list[dict]) -> dict:
+    """Each command's median over the runs, with every run beside it."""
+    return {**{key: statistics.median(run[key] for run in runs) for key in runs[0]}, "runs": runs}
+
+
+def whole_commands(topics: int, videos: int, runs: int = 1) -> dict:
+    """Each command `runs` times, in rounds (a run over TCP, then one on the socket), each
+    round's imports into a database fresh from the migrations, so that neither week is
+    found already imported."""
+    from carnivore_orchestration.db import embedded
+    from carnivore_orchestration.db.scratch import create_database, drop_database
     from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
 
     sample = str(BUNDLED_CONTENT_DIR / f"{weekly_import.WEEK.isoformat()}.json")
+    timings: dict[str, list[dict]] = {"tcp": [], "socket": []}
     result = {}
     with tempfile.TemporaryDirectory(prefix="carnivore-commands-") as folder:
         document = synthetic.week_document(topics, videos)
         document["analysis_date"] = (weekly_import.WEEK + timedelta(days=7)).isoformat() + "T10:00:00Z"
         big = Path(folder) / "big.json"
         big.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-        with fresh_database("commands_tcp") as url:
-            env = {**os.environ, "CARNIVORE_DATABASE_URL": url, "CARNIVORE_HOME": str(Path(folder) / "tcp")}
-            result["tcp"] = _commands(env, sample, str(big))
-        # The embedded server of a CARNIVORE_HOME of its own, reached on its socket; its
-        # first start and the migrations happen before the timed commands.
-        env = {key: value for key, value in os.environ.items() if key != "CARNIVORE_DATABASE_URL"}
-        env["CARNIVORE_HOME"] = str(Path(folder) / "socket")
+        tcp_env = {**os.environ, "CARNIVORE_HOME": str(Path(folder) / "tcp")}
+        # The embedded server of a CARNIVORE_HOME of its own, reached on its socket as a
+        # user's command reaches it (no URL given); its first start and the migrations
+        # happen before the timed commands, and its migrated database is kept as the
+        # template each round's database is copied from.
+        socket_env = {key: value for key, value in os.environ.items() if key != "CARNIVORE_DATABASE_URL"}
+        socket_env["CARNIVORE_HOME"] = str(Path(folder) / "socket")
         try:
-            result["socket_first_start_and_migrate_s"] = _timed(env, "migrate")
-            result["socket"] = _commands(env, sample, str(big))
+            result["socket_first_start_and_migrate_s"] = _timed(socket_env, "migrate")
+            server = embedded.running_server(Path(socket_env["CARNIVORE_HOME"]) / "pgdata")
+            socket_admin = server.url("postgres")
+            create_database(socket_admin, "commands_template", embedded.DATABASE_NAME)
+            for _ in range(runs):
+                with fresh_database("commands_tcp") as url:
+                    timings["tcp"].append(_commands({**tcp_env, "CARNIVORE_DATABASE_URL": url}, sample, str(big)))
+                create_database(socket_admin, embedded.DATABASE_NAME, "commands_template")
+                timings["socket"].append(_commands(socket_env, sample, str(big)))
+            drop_database(socket_admin, "commands_template")
         finally:
-            subprocess.run([sys.executable, "-m", "carnivore_orchestration.cli", "db", "stop"], env=env,  # noqa: S603
+            subprocess.run([sys.executable, "-m", "carnivore_orchestration.cli", "db", "stop"], env=socket_env,  # noqa: S603
                            capture_output=True, check=False)
-    return result
+    return {**result, "tcp": _medians(timings["tcp"]), "socket": _medians(timings["socket"])}

@@ -40,6 +40,16 @@ def test_an_import_figure_is_its_median_run_with_every_run_beside_it():
     assert median_run(runs[:1]) == {**runs[0], "runs_s": [2.4]}
 
 
+def test_a_whole_command_figure_is_its_median_over_the_runs_with_every_run_beside_it():
+    from bench.commands import _medians
+
+    runs = [{"import_sample_s": 2.5, "import_big_s": 4.4}, {"import_sample_s": 2.1, "import_big_s": 4.9},
+            {"import_sample_s": 2.2, "import_big_s": 4.6}]
+    # Each command on its own: the median sample and the median big week may come from different runs.
+    assert _medians(runs) == {"import_sample_s": 2.2, "import_big_s": 4.6, "runs": runs}
+    assert _medians(runs[:1]) == {**runs[0], "runs": runs[:1]}
+
+
 def test_latencies_during_windows_are_the_transactions_that_overlap_them():
     run = pgbench.Run(clients=2, seconds=1, rate=None, tps=2, transactions=2, log=pgbench.parse_log(LOG))
     assert run.latencies_ms() == [1.5, 0.25]

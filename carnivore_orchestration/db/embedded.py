@@ -99,9 +99,9 @@ def _apply_settings(server: EmbeddedServer) -> bool:
         return bool(differing)
 
 
-def running_server() -> EmbeddedServer | None:
-    """The running server for this CARNIVORE_HOME, without starting one."""
-    pgdata = pgdata_dir()
+def running_server(pgdata: Path | None = None) -> EmbeddedServer | None:
+    """The running server for this CARNIVORE_HOME (or of `pgdata`), without starting one."""
+    pgdata = pgdata or pgdata_dir()
     lines = _postmaster_lines(pgdata)
     if lines is None or len(lines) < 5:
         return None
