@@ -264,6 +264,11 @@ class Steps:
         self.rows.append(Row.not_measured(title, reason))
 
 
+# What the write figures depend on besides the machine (a server given by
+# CARNIVORE_DATABASE_URL runs with its own).
+SERVER_SETTINGS_SHOWN = ("shared_buffers", "wal_buffers", "synchronous_commit")
+
+
 def machine(url: str) -> dict:
     processor = platform.processor()
     cpuinfo = Path("/proc/cpuinfo")
@@ -274,16 +279,11 @@ def machine(url: str) -> dict:
     with psycopg.connect(url) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
         address = conn.info.host
-        # What the write figures depend on besides the machine (a server given by
-        # CARNIVORE_DATABASE_URL runs with its own).
         settings = ", ".join(f"{name} {conn.execute('SELECT current_setting(%s)', [name]).fetchone()[0]}"
                              for name in SERVER_SETTINGS_SHOWN)
     return {"cpus": os.cpu_count(), "memory_gib": psutil.virtual_memory().total / 2**30, "processor": processor,
             "platform": platform.platform(), "python": sys.version.split()[0],
             "server": f"PostgreSQL {version.split()[0]} on {address} ({settings})"}
-
-
-SERVER_SETTINGS_SHOWN = ("shared_buffers", "wal_buffers", "synchronous_commit")
 
 
 def check_connections(url: str, clients: int) -> None:

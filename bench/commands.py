@@ -48,7 +48,7 @@ def whole_commands(topics: int, videos: int, runs: int = 1) -> dict:
     round's imports into a database fresh from the migrations, so that neither week is
     found already imported."""
     from carnivore_orchestration.db import embedded
-    from carnivore_orchestration.db.scratch import create_database, drop_database
+    from carnivore_orchestration.db.scratch import create_database
     from carnivore_orchestration.settings import BUNDLED_CONTENT_DIR
 
     sample = str(BUNDLED_CONTENT_DIR / f"{weekly_import.WEEK.isoformat()}.json")
@@ -63,7 +63,7 @@ def whole_commands(topics: int, videos: int, runs: int = 1) -> dict:
         # The embedded server of a CARNIVORE_HOME of its own, reached on its socket as a
         # user's command reaches it (no URL given); its first start and the migrations
         # happen before the timed commands, and its migrated database is kept as the
-        # template each round's database is copied from.
+        # template each round's database is copied from (it goes with the server's folder).
         socket_env = {key: value for key, value in os.environ.items() if key != "CARNIVORE_DATABASE_URL"}
         socket_env["CARNIVORE_HOME"] = str(Path(folder) / "socket")
         try:
@@ -76,7 +76,6 @@ def whole_commands(topics: int, videos: int, runs: int = 1) -> dict:
                     timings["tcp"].append(_commands({**tcp_env, "CARNIVORE_DATABASE_URL": url}, sample, str(big)))
                 create_database(socket_admin, embedded.DATABASE_NAME, "commands_template")
                 timings["socket"].append(_commands(socket_env, sample, str(big)))
-            drop_database(socket_admin, "commands_template")
         finally:
             subprocess.run([sys.executable, "-m", "carnivore_orchestration.cli", "db", "stop"], env=socket_env,  # noqa: S603
                            capture_output=True, check=False)
